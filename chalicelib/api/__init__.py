@@ -1,0 +1,1 @@
+"""HTTP layer: thin blueprints that parse, call one service and present."""

@@ -1,0 +1,176 @@
+"""Composition root: builds clients, repositories and services lazily, once per process.
+
+Handlers ask this module for a service; nothing else constructs boto3 clients. Tests and the
+local runtime may replace any entry with :func:`override` or drop everything with :func:`reset`.
+"""
+from __future__ import annotations
+
+import threading
+from functools import wraps
+
+import boto3
+
+from chalicelib.config import Config
+
+_lock = threading.RLock()
+_instances: dict[str, object] = {}
+
+
+def _singleton(fn):
+    @wraps(fn)
+    def get():
+        name = fn.__name__
+        if name not in _instances:
+            with _lock:
+                if name not in _instances:
+                    _instances[name] = fn()
+        return _instances[name]
+
+    return get
+
+
+def override(name: str, value: object) -> None:
+    with _lock:
+        _instances[name] = value
+
+
+def reset() -> None:
+    with _lock:
+        _instances.clear()
+
+
+@_singleton
+def config() -> Config:
+    return Config()
+
+
+@_singleton
+def session() -> boto3.session.Session:
+    return boto3.session.Session()
+
+
+# -- gateways ---------------------------------------------------------------------------
+@_singleton
+def storage():
+    from chalicelib.storage import Storage
+
+    return Storage(session(), config().s3_addressing_style)
+
+
+@_singleton
+def dispatch_queue():
+    from chalicelib.messaging import DispatchQueue
+
+    return DispatchQueue(session(), config().queue_url("dispatch"))
+
+
+@_singleton
+def orchestrator():
+    from chalicelib.messaging import Orchestrator
+
+    return Orchestrator(session(), config().state_machine_arn("generation"))
+
+
+# -- repositories -----------------------------------------------------------------------
+@_singleton
+def users_repo():
+    from chalicelib.repositories.users import UserRepository
+
+    return UserRepository()
+
+
+@_singleton
+def settings_repo():
+    from chalicelib.repositories.kv import SettingsRepository
+
+    return SettingsRepository()
+
+
+@_singleton
+def nonces_repo():
+    from chalicelib.repositories.kv import NonceRepository
+
+    return NonceRepository()
+
+
+@_singleton
+def ratelimit_repo():
+    from chalicelib.repositories.kv import RateLimitRepository
+
+    return RateLimitRepository()
+
+
+@_singleton
+def uploads_repo():
+    from chalicelib.repositories.uploads import UploadRepository
+
+    return UploadRepository()
+
+
+@_singleton
+def jobs_repo():
+    from chalicelib.repositories.jobs import JobRepository
+
+    return JobRepository()
+
+
+@_singleton
+def agents_repo():
+    from chalicelib.repositories.agents import AgentRepository
+
+    return AgentRepository()
+
+
+# -- services ---------------------------------------------------------------------------
+@_singleton
+def settings_service():
+    from chalicelib.services.settings_service import SettingsService
+
+    cfg = config()
+    return SettingsService(settings_repo(), cfg.settings_cache_seconds, cfg.registration_default)
+
+
+@_singleton
+def auth_service():
+    from chalicelib.services.auth_service import AuthService
+    from chalicelib.services.rate_limiter import RateLimiter
+
+    cfg = config()
+    return AuthService(
+        users_repo(), nonces_repo(), settings_service(), RateLimiter(ratelimit_repo()),
+        jwt_secret=lambda: cfg.jwt_secret, token_ttl=cfg.token_ttl_seconds,
+        login_limit=cfg.login_attempts_per_window, login_window=cfg.login_window_seconds,
+    )
+
+
+@_singleton
+def upload_service():
+    from chalicelib.services.upload_service import UploadService
+
+    cfg = config()
+    return UploadService(uploads_repo(), storage(), cfg.bucket("media"), cfg.upload_url_ttl_seconds)
+
+
+@_singleton
+def generator_service():
+    from chalicelib.services.generator_service import GeneratorService
+
+    cfg = config()
+    return GeneratorService(
+        jobs_repo(), agents_repo(), nonces_repo(), dispatch_queue(), orchestrator(),
+        callback_secret=lambda: cfg.callback_secret, public_url=lambda: cfg.public_url,
+        callback_ttl=cfg.callback_ttl_seconds, job_timeout=cfg.job_timeout_seconds,
+    )
+
+
+@_singleton
+def health_service():
+    from chalicelib.services.health_service import HealthService
+
+    cfg = config()
+    probes = {
+        "storage": lambda: storage().bucket_reachable(cfg.bucket("media")),
+        "database": lambda: settings_repo().ping(),
+        "queue": lambda: dispatch_queue().reachable(),
+    }
+    return HealthService(probes, lambda: agents_repo().last_presence())

@@ -1,0 +1,82 @@
+"""SQS and Step Functions access for the API: dispatch pulls, task-token callbacks, executions."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from botocore.exceptions import ClientError
+
+
+@dataclass(frozen=True)
+class DispatchMessage:
+    job_id: str
+    task_token: str
+    receipt_handle: str
+
+
+class DispatchQueue:
+    def __init__(self, session, queue_url: str) -> None:
+        self._sqs = session.client("sqs")
+        self._url = queue_url
+
+    def receive(self, wait_seconds: int) -> DispatchMessage | None:
+        r = self._sqs.receive_message(QueueUrl=self._url, MaxNumberOfMessages=1, WaitTimeSeconds=wait_seconds)
+        for m in r.get("Messages", []):
+            try:
+                body = json.loads(m["Body"])
+                return DispatchMessage(str(body["jobId"]), str(body["taskToken"]), m["ReceiptHandle"])
+            except (ValueError, KeyError, TypeError):
+                # Not ours to retry forever: drop malformed messages (the DLQ keeps nothing useful).
+                self.delete(m["ReceiptHandle"])
+        return None
+
+    def delete(self, receipt_handle: str) -> None:
+        self._sqs.delete_message(QueueUrl=self._url, ReceiptHandle=receipt_handle)
+
+    def reachable(self) -> bool:
+        try:
+            self._sqs.get_queue_attributes(QueueUrl=self._url, AttributeNames=["ApproximateNumberOfMessages"])
+            return True
+        except Exception:
+            return False
+
+
+class TaskTokenGone(Exception):
+    """Step Functions no longer waits on this token (timed out, stopped, already answered)."""
+
+
+class Orchestrator:
+    def __init__(self, session, state_machine_arn: str) -> None:
+        self._sfn = session.client("stepfunctions")
+        self._arn = state_machine_arn
+
+    def start(self, name: str, payload: dict) -> str:
+        try:
+            return self._sfn.start_execution(stateMachineArn=self._arn, name=name, input=json.dumps(payload))["executionArn"]
+        except ClientError as e:
+            if e.response["Error"]["Code"] == "ExecutionAlreadyExists":
+                return self._arn.replace(":stateMachine:", ":execution:") + ":" + name
+            raise
+
+    def stop(self, execution_arn: str, cause: str) -> None:
+        try:
+            self._sfn.stop_execution(executionArn=execution_arn, error="Job.Cancelled", cause=cause[:256])
+        except ClientError:
+            pass  # already finished
+
+    def _token_call(self, fn, **kwargs) -> None:
+        try:
+            fn(**kwargs)
+        except ClientError as e:
+            if e.response["Error"]["Code"] in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist"):
+                raise TaskTokenGone(e.response["Error"]["Code"]) from None
+            raise
+
+    def heartbeat(self, token: str) -> None:
+        self._token_call(self._sfn.send_task_heartbeat, taskToken=token)
+
+    def succeed(self, token: str, output: dict) -> None:
+        self._token_call(self._sfn.send_task_success, taskToken=token, output=json.dumps(output))
+
+    def fail(self, token: str, error: str, cause: str) -> None:
+        self._token_call(self._sfn.send_task_failure, taskToken=token, error=error, cause=cause[:32768])

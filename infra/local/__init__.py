@@ -1,0 +1,1 @@
+"""The embedded local runtime behind ``make dev`` and the integration tests."""

@@ -1,0 +1,108 @@
+"""One port for everything: the Chalice API under /api (through Chalice's API Gateway emulation,
+so handlers see real proxy events) and the built SPA everywhere else."""
+from __future__ import annotations
+
+import base64
+import json
+import mimetypes
+import threading
+from pathlib import Path
+
+from chalice.config import Config as ChaliceConfig
+from chalice.local import LocalGateway, LocalGatewayException
+from werkzeug.security import safe_join
+from werkzeug.serving import make_server
+
+from chalicelib import envelope
+from chalicelib.api.routing import API_PREFIX
+
+MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+_thread_state = threading.local()
+
+
+def make_thread_safe(app_obj) -> None:
+    """Lambda runs one request per container; this server runs many per process, so the app's
+    per-request attributes become thread-local (what ``chalice local`` does too)."""
+
+    class ThreadLocalChalice(app_obj.__class__):
+        current_request = property(lambda self: getattr(_thread_state, "request", None),
+                                   lambda self, v: setattr(_thread_state, "request", v))
+        lambda_context = property(lambda self: getattr(_thread_state, "context", None),
+                                  lambda self, v: setattr(_thread_state, "context", v))
+
+    app_obj.__class__ = ThreadLocalChalice
+
+
+def _json(start_response, status: int, body: dict, extra: dict | None = None):
+    payload = json.dumps(body).encode()
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
+    headers += list(envelope.SECURITY_HEADERS.items()) + list((extra or {}).items())
+    start_response(f"{status} ", headers)
+    return [payload]
+
+
+class PlatformApp:
+    def __init__(self, app_obj, static_dir: Path) -> None:
+        make_thread_safe(app_obj)
+        self._gateway = LocalGateway(app_obj, ChaliceConfig.create(chalice_app=app_obj, lambda_timeout=30))
+        self._static = static_dir
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "/")
+        if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
+            return self._api(environ, start_response, path)
+        return self._static_file(start_response, path)
+
+    def _api(self, environ, start_response, path):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if length > MAX_REQUEST_BYTES:
+            return _json(start_response, 413, envelope.error("PAYLOAD_TOO_LARGE", "Request body too large"))
+        body = environ["wsgi.input"].read(length) if length else b""
+        headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
+        if environ.get("CONTENT_TYPE"):
+            headers["content-type"] = environ["CONTENT_TYPE"]
+        query = environ.get("QUERY_STRING")
+        full_path = f"{path}?{query}" if query else path
+        try:
+            response = self._gateway.handle_request(environ["REQUEST_METHOD"], full_path, headers, body or None)
+        except LocalGatewayException:
+            # API Gateway's answer for an unknown path; on AWS a gateway response maps it the same way.
+            status, payload = envelope.not_found_route()
+            return _json(start_response, status, payload)
+        raw = response.get("body") or b""
+        if response.get("isBase64Encoded"):
+            raw = base64.b64decode(raw)
+        elif isinstance(raw, str):
+            raw = raw.encode()
+        out_headers = list((response.get("headers") or {}).items())
+        for name, values in (response.get("multiValueHeaders") or {}).items():
+            out_headers += [(name, v) for v in values]
+        out_headers.append(("Content-Length", str(len(raw))))
+        start_response(f"{response['statusCode']} ", out_headers)
+        return [raw]
+
+    def _static_file(self, start_response, path):
+        root = self._static
+        target = safe_join(str(root), path.lstrip("/")) if path not in ("", "/") else None
+        file = Path(target) if target else None
+        if not (file and file.is_file()):
+            file = root / "index.html"  # client-side routes
+        data = file.read_bytes()
+        ctype = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        start_response("200 OK", [("Content-Type", ctype), ("Content-Length", str(len(data))),
+                                  ("X-Content-Type-Options", "nosniff")])
+        return [data]
+
+
+class HttpServer:
+    def __init__(self, app: PlatformApp, host: str, port: int) -> None:
+        self._server = make_server(host, port, app, threaded=True)
+        self.port = self._server.server_port
+        self._thread = threading.Thread(target=self._server.serve_forever, name="http", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=10)

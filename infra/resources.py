@@ -1,0 +1,181 @@
+"""The one description of VisionSuit's cloud resources.
+
+Both the local bootstrap (``infra.bootstrap``) and the deployable CloudFormation template
+(``infra.template``) are generated from the objects below, so a bucket, queue, table, state
+machine or schedule exists in exactly one place. Logical names are short (``media``,
+``ingest``); physical names are ``<prefix>-<logical>``.
+
+The application never imports this module: it learns physical names from the environment
+variables that :func:`environment` lists, which the bootstrap exports locally and the template
+sets on every function.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Queue:
+    name: str
+    visibility_timeout: int = 60
+    max_receive_count: int = 5  # attempts before a message is moved to the DLQ
+    retention_seconds: int = 4 * 24 * 3600
+    consumer: str | None = None  # "module:function" invoked with SQS events; None = pulled by the API
+    batch_size: int = 10
+
+    @property
+    def dlq_name(self) -> str:
+        return f"{self.name}-dlq"
+
+
+@dataclass(frozen=True)
+class Notification:
+    """ObjectCreated events under ``prefix`` are delivered to ``queue`` (S3 -> SQS)."""
+
+    queue: str
+    prefix: str = ""
+
+
+@dataclass(frozen=True)
+class Bucket:
+    name: str
+    notifications: tuple[Notification, ...] = ()
+    browser_uploads: bool = False  # needs CORS for presigned PUTs from the SPA
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    hash_key: str
+    range_key: str | None = None
+    projection: str = "ALL"
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    hash_key: str = "pk"
+    range_key: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)  # key attribute -> S | N
+    indexes: tuple[Index, ...] = ()
+    ttl_attribute: str | None = None
+
+
+@dataclass(frozen=True)
+class StateMachine:
+    name: str
+    definition_file: str  # relative to the project root
+    # ${Name} placeholders in the definition -> ("queue", logical name)
+    substitutions: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    expression: str  # EventBridge rate() expression
+    handler: str  # "module:function"
+
+    @property
+    def interval_seconds(self) -> int:
+        m = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)", self.expression)
+        if not m:
+            raise ValueError(f"unsupported schedule expression {self.expression!r}")
+        unit = {"minute": 60, "hour": 3600, "day": 86400}[m.group(2).rstrip("s")]
+        return int(m.group(1)) * unit
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Generation timing knobs that end up inside the state machine definition."""
+
+    heartbeat_seconds: int = 120
+    timeout_seconds: int = 3600
+    retry_interval_seconds: int = 2
+    retry_max_attempts: int = 2
+
+
+QUEUES = (
+    Queue("ingest", visibility_timeout=300, consumer="functions.ingest.handler:handler"),
+    # Pulled by GPU agents through the API (they hold no cloud credentials).
+    Queue("dispatch", visibility_timeout=30, max_receive_count=10),
+    Queue("job-events", visibility_timeout=60, consumer="functions.generator.events:handler"),
+)
+
+BUCKETS = (
+    Bucket("media", notifications=(Notification("ingest", prefix="incoming/"),), browser_uploads=True),
+)
+
+TABLES = (
+    Table("users", attributes={"pk": "S"}),
+    Table("settings", attributes={"pk": "S"}),
+    Table("ratelimits", attributes={"pk": "S"}, ttl_attribute="expires_at"),
+    Table("nonces", attributes={"pk": "S"}, ttl_attribute="expires_at"),
+    Table("uploads", attributes={"pk": "S"}),
+    Table("agents", attributes={"pk": "S"}),
+    Table(
+        "jobs",
+        attributes={"pk": "S", "status": "S", "deadline": "N"},
+        indexes=(Index("by-status-deadline", "status", "deadline"),),
+    ),
+)
+
+STATE_MACHINES = (
+    StateMachine(
+        "generation",
+        "functions/generator/state_machine.asl.json",
+        substitutions={"DispatchQueueUrl": ("queue", "dispatch"), "JobEventsQueueUrl": ("queue", "job-events")},
+    ),
+)
+
+SCHEDULES = (Schedule("sweep-jobs", "rate(5 minutes)", "functions.generator.sweep:handler"),)
+
+
+def _env_key(kind: str, logical: str, suffix: str = "") -> str:
+    return f"VS_{kind}_{logical.upper().replace('-', '_')}{suffix}"
+
+
+def table_env(logical: str) -> str:
+    return _env_key("TABLE", logical)
+
+
+def bucket_env(logical: str) -> str:
+    return _env_key("BUCKET", logical)
+
+
+def queue_env(logical: str) -> str:
+    return _env_key("QUEUE", logical, "_URL")
+
+
+def state_machine_env(logical: str) -> str:
+    return _env_key("STATE_MACHINE", logical, "_ARN")
+
+
+def physical(prefix: str, logical: str) -> str:
+    return f"{prefix}-{logical}"
+
+
+def load_definition(machine: StateMachine, timing: Timing) -> dict:
+    """The ASL document with timing knobs applied; ${...} placeholders left for substitution."""
+    definition = json.loads((ROOT / machine.definition_file).read_text())
+    dispatch = definition["States"]["Dispatch"]
+    dispatch["HeartbeatSeconds"] = timing.heartbeat_seconds
+    dispatch["TimeoutSeconds"] = timing.timeout_seconds
+    for retry in dispatch.get("Retry", []):
+        retry["IntervalSeconds"] = timing.retry_interval_seconds
+        retry["MaxAttempts"] = timing.retry_max_attempts
+    return definition
+
+
+def substitute(definition: dict, values: dict[str, str]) -> str:
+    text = json.dumps(definition)
+    for key, value in values.items():
+        text = text.replace("${" + key + "}", value)
+    leftover = re.findall(r"\$\{(\w+)\}", text)
+    if leftover:
+        raise ValueError(f"unsubstituted placeholders in state machine: {leftover}")
+    return text
