@@ -85,6 +85,7 @@ class Job:
     execution_arn: str | None = None
     result: dict | None = None
     error: str | None = None
+    agent_error: str | None = None  # what the agent reported, kept apart from the outcome
     history: list[dict] = field(default_factory=list)
 
 

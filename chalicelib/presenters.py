@@ -67,7 +67,10 @@ def job(j: Job, viewer: User) -> dict:
     }
     if j.error:
         # Members get a generic message; administrators the recorded detail.
-        out["error"] = j.error if viewer.role >= Role.ADMIN else "The job did not complete"
+        if viewer.role >= Role.ADMIN:
+            out.update(error=j.error, agentError=j.agent_error)
+        else:
+            out["error"] = "The job did not complete"
     return out
 
 

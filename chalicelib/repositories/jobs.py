@@ -39,6 +39,7 @@ class JobItem(Model):
     execution_arn = UnicodeAttribute(null=True)
     result = MapAttribute(null=True)
     error = UnicodeAttribute(null=True)
+    agent_error = UnicodeAttribute(null=True)
     history = ListAttribute(default=list)
     by_status_deadline = ByStatusDeadline()
 
@@ -53,7 +54,7 @@ def _to_domain(item: JobItem) -> Job:
         created_at=float(item.created_at), updated_at=float(item.updated_at), deadline=float(item.deadline),
         attempt=int(item.attempt or 0), agent_id=item.agent_id, progress=int(item.progress or 0),
         task_token=item.task_token, execution_arn=item.execution_arn, result=_plain(item.result),
-        error=item.error, history=[_plain(h) for h in (item.history or [])],
+        error=item.error, agent_error=item.agent_error, history=[_plain(h) for h in (item.history or [])],
     )
 
 
@@ -119,6 +120,10 @@ class JobRepository:
                 return None
             raise
         return self.get(job_id)
+
+    def record_agent_error(self, job_id: str, attempt: int, message: str) -> None:
+        JobItem(job_id).update(actions=[JobItem.agent_error.set(message)],
+                               condition=JobItem.pk.exists() & (JobItem.attempt == attempt))
 
     def overdue(self, status: str, now: float, limit: int) -> list[Job]:
         return [_to_domain(i) for i in JobItem.by_status_deadline.query(status, JobItem.deadline < now, limit=limit)]

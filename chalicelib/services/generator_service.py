@@ -144,7 +144,9 @@ class GeneratorService:
                 self._orchestrator.succeed(job.task_token, {"agentId": job.agent_id, "attempt": attempt, **body.get("result", {})})
             else:
                 error = "Agent.Transient" if body.get("retryable") else "Agent.Failed"
-                self._orchestrator.fail(job.task_token, error, str(body.get("error", ""))[:2000])
+                message = str(body.get("error", ""))[:2000]
+                self._jobs.record_agent_error(job.id, attempt, message)
+                self._orchestrator.fail(job.task_token, error, message)
         except TaskTokenGone:
             raise Gone("The job is no longer waiting for this agent") from None
         return {"accepted": True, "cancel": False}

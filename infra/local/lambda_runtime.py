@@ -80,7 +80,7 @@ class QueuePoller(threading.Thread):
         self._url = queue_url
         self._handler_path = handler
         self._batch = min(batch_size, 10)
-        self._stop = stop
+        self._halt = stop
         self.invocations = 0
 
     def run(self) -> None:
@@ -88,15 +88,15 @@ class QueuePoller(threading.Thread):
         region = sqs.meta.region_name
         arn = sqs.get_queue_attributes(QueueUrl=self._url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         handler = load_handler(self._handler_path)
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             try:
                 r = sqs.receive_message(QueueUrl=self._url, MaxNumberOfMessages=self._batch, WaitTimeSeconds=1,
                                         AttributeNames=["All"], MessageAttributeNames=["All"])
             except Exception:
-                if self._stop.is_set():
+                if self._halt.is_set():
                     return
                 log.exception("receive from %s failed", self.function_name)
-                self._stop.wait(1)
+                self._halt.wait(1)
                 continue
             messages = r.get("Messages", [])
             if not messages:
@@ -120,14 +120,14 @@ class ScheduleTimer(threading.Thread):
         self.schedule_name = name
         self._handler_path = handler
         self._interval = interval
-        self._stop = stop
+        self._halt = stop
         self.runs = 0
 
     def run(self) -> None:
         handler = load_handler(self._handler_path)
         region = boto3.session.Session().region_name or "us-east-1"
         rule_arn = f"arn:aws:events:{region}:000000000000:rule/{self.schedule_name}"
-        while not self._stop.wait(self._interval):
+        while not self._halt.wait(self._interval):
             try:
                 handler(scheduled_event(rule_arn, region), LambdaContext(self.schedule_name))
                 self.runs += 1

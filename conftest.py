@@ -1,0 +1,1 @@
+# Keeps the project root importable (app.py, chalicelib, functions, infra) for every test run.
