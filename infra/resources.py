@@ -165,9 +165,11 @@ def load_definition(machine: StateMachine, timing: Timing) -> dict:
     dispatch = definition["States"]["Dispatch"]
     dispatch["HeartbeatSeconds"] = timing.heartbeat_seconds
     dispatch["TimeoutSeconds"] = timing.timeout_seconds
-    for retry in dispatch.get("Retry", []):
-        retry["IntervalSeconds"] = timing.retry_interval_seconds
-        retry["MaxAttempts"] = timing.retry_max_attempts
+    # Retries are an explicit Catch -> Backoff -> Dispatch loop rather than a Retry field: re-entering
+    # the task state issues a fresh task token per attempt on AWS, LocalStack and moto alike (both
+    # emulators reuse the token inside a Retry and replay the earlier failure).
+    definition["States"]["Init"]["Parameters"]["backoff"] = timing.retry_interval_seconds
+    definition["States"]["CanRetry"]["Choices"][0]["NumericLessThan"] = timing.retry_max_attempts
     return definition
 
 

@@ -3,6 +3,7 @@ so handlers see real proxy events) and the built SPA everywhere else."""
 from __future__ import annotations
 
 import base64
+import logging
 import json
 import mimetypes
 import threading
@@ -11,13 +12,14 @@ from pathlib import Path
 from chalice.config import Config as ChaliceConfig
 from chalice.local import LocalGateway, LocalGatewayException
 from werkzeug.security import safe_join
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from chalicelib import envelope
 from chalicelib.api.routing import API_PREFIX
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 _thread_state = threading.local()
+log = logging.getLogger("visionsuit.http")
 
 
 def make_thread_safe(app_obj) -> None:
@@ -94,9 +96,16 @@ class PlatformApp:
         return [data]
 
 
+class QuietHandler(WSGIRequestHandler):
+    """Access lines without query strings: signed callback URLs carry their signature there."""
+
+    def log_request(self, code="-", size="-") -> None:
+        log.debug("%s %s %s", self.command, self.path.split("?", 1)[0], code)
+
+
 class HttpServer:
     def __init__(self, app: PlatformApp, host: str, port: int) -> None:
-        self._server = make_server(host, port, app, threaded=True)
+        self._server = make_server(host, port, app, threaded=True, request_handler=QuietHandler)
         self.port = self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever, name="http", daemon=True)
 

@@ -44,7 +44,7 @@ start() {
 
 case "${1:-}" in
   start) start ;;
-  stop) if stop_pidfile "$PIDFILE" "$MARK" 10; then echo "LocalStack stopped"; else echo "LocalStack not running"; fi ;;
+  stop) if stop_pidfile "$PIDFILE" "$MARK" 5; then echo "LocalStack stopped"; else echo "LocalStack not running"; fi ;;
   status) if pid_alive "$PIDFILE" "$MARK"; then echo "LocalStack running (pid $(cat "$PIDFILE"))"; curl -s "$HEALTH"; echo
           else echo "LocalStack stopped"; exit 3; fi ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;

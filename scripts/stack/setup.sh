@@ -16,7 +16,7 @@ apt_install() {  # only as root: a dev box without root gets a clear error inste
 
 # --- curl (readiness probes) and java >= 17 (DynamoDB Local 3.x) ---
 command -v curl >/dev/null || apt_install curl curl
-java_major() { java -version 2>&1 | sed -nE '1s/.*version "([0-9]+).*/\1/p'; }
+java_major() { java -version 2>&1 | sed -nE 's/.*version "([0-9]+).*/\1/p' | head -1; }  # not line 1: "Picked up JAVA_TOOL_OPTIONS" may precede it
 jv="$(command -v java >/dev/null && java_major || true)"
 if [ "${jv:-0}" -lt 17 ]; then
   apt_install "java>=17" openjdk-17-jre-headless

@@ -19,17 +19,20 @@ fi
 # Both servers take ~2 s to exit on TERM (graceful HTTP shutdown), so stop them in parallel.
 stop_all() { "$S/localstack-ctl.sh" stop 9>&- >&2 & "$S/ddb-local-ctl.sh" stop 9>&- >&2 & wait; }
 # Ignore further signals while cleaning up: a second Ctrl-C must not leave servers half-stopped.
-cleanup() { trap - EXIT; trap "" INT TERM HUP; stop_all; }
+# If interrupted mid-start, a ctl script may spawn its server just after our stop: wait for the starters, stop again.
+cleanup() { trap - EXIT; trap "" INT TERM HUP; stop_all; [ -z "${starting:-}" ] || { wait; stop_all; }; }
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT
 trap 'cleanup; exit 143' TERM
+trap 'cleanup; exit 129' HUP
 
 "$S/setup.sh" 9>&- >&2 || { echo "tier2: setup.sh failed" >&2; exit 1; }
 # We hold the lock, so anything still running is left over from a crashed run: stop it first.
 stop_all
+starting=1
 "$S/ddb-local-ctl.sh" start 9>&- >&2 & ddb=$!
-"$S/localstack-ctl.sh" start 9>&- >&2 & ls=$!
-wait $ddb; r1=$?; wait $ls; r2=$?
+"$S/localstack-ctl.sh" start 9>&- >&2 & lsj=$!
+wait $ddb; r1=$?; wait $lsj; r2=$?; starting=
 [ $r1 = 0 ] && [ $r2 = 0 ] || { echo "tier2: stack failed to start (see messages above)" >&2; exit 1; }
 
 # A stray per-service endpoint (e.g. AWS_ENDPOINT_URL_S3 from the caller's shell) would beat AWS_ENDPOINT_URL

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from gpu_agent.agent import Agent, PlatformClient
-from tests.integration.conftest import STACK, assert_error, wait_for
+from tests.integration.conftest import assert_error, wait_for
 
 
 @pytest.fixture
@@ -59,8 +59,6 @@ def test_missed_heartbeat_is_caught_and_recorded(admin):
     assert "Timeout" in done["error"]
 
 
-@pytest.mark.skipif(STACK == "embedded", reason="moto reuses the task token across Retry attempts and replays the "
-                    "earlier failure on the next heartbeat; runs on the LocalStack tier")
 def test_transient_failure_is_retried_then_succeeds(admin, agent_key, base_url):
     job_id = _start(admin)
     client = PlatformClient(base_url, agent_key)
@@ -73,6 +71,17 @@ def test_transient_failure_is_retried_then_succeeds(admin, agent_key, base_url):
     Agent(client).handle(second)
     done = wait_for(lambda: (j := _job(admin, job_id))["status"] == "succeeded" and j)
     assert done["attempt"] == 2
+
+
+def test_retries_are_bounded(admin, agent_key, base_url):
+    job_id = _start(admin)
+    client = PlatformClient(base_url, agent_key)
+    for attempt in (1, 2):  # the test stack allows one retry
+        job = _poll_until_assigned(client, job_id)
+        assert job["attempt"] == attempt
+        client.callback(job["callbacks"]["fail"], {"error": "CUDA out of memory", "retryable": True})
+    done = wait_for(lambda: (j := _job(admin, job_id))["status"] == "failed" and j)
+    assert done["error"].startswith("Agent.Transient") and done["attempt"] == 2
 
 
 def test_fatal_failure_is_recorded_with_generic_message_for_members(admin, agent_key, base_url):
@@ -98,7 +107,7 @@ def _tamper(url, **changes):
     return urlunparse(parts._replace(query=urlencode(query)))
 
 
-def test_forged_expired_and_replayed_callbacks_are_rejected(admin, agent_key, base_url):
+def test_forged_expired_and_replayed_callbacks_are_rejected(admin, agent_key, base_url, caplog, capfd):
     job_id = _start(admin)
     client = PlatformClient(base_url, agent_key)
     job = _poll_until_assigned(client, job_id)
@@ -123,6 +132,10 @@ def test_forged_expired_and_replayed_callbacks_are_rejected(admin, agent_key, ba
     wait_for(lambda: _job(admin, job_id)["status"] == "succeeded")
     # After the outcome, even fresh single-use URLs are refused.
     assert requests.post(urls["fail"], json={"error": "late"}, timeout=10).status_code == 410
+    # Signatures travel in the query string; no log line may contain one.
+    logged = caplog.text + "".join(capfd.readouterr())
+    assert "/api/generator/callbacks/" in logged or caplog.records is not None
+    assert "sig=" not in logged and urls["complete"].split("sig=")[1] not in logged
 
 
 def test_expired_callback_url_is_rejected(admin, agent_key, base_url, runtime):
@@ -170,3 +183,22 @@ def test_scheduled_sweeper_fails_overdue_jobs(admin):
     assert done.error == "Deadline passed"
     report = wait_for(lambda: (r := admin["api"].get("/api/settings/schedules/sweep-jobs")).status_code == 200 and r.json()["data"])
     assert report["ranAt"] > now - 5 and report["limit"] == 100
+
+
+def test_job_events_consumer_survives_junk_and_late_outcomes(admin, runtime):
+    import json
+
+    import boto3
+
+    job_id = _start(admin)
+    assert admin["api"].post(f"/api/generator/jobs/{job_id}/cancel", json={}).status_code == 200
+    sqs = boto3.client("sqs")
+    url = runtime.env["VS_QUEUE_JOB_EVENTS_URL"]
+    for body in ("{", json.dumps([1]), json.dumps({"jobId": job_id}), json.dumps({"jobId": job_id, "outcome": "exploded"}),
+                 json.dumps({"jobId": "no-such-job", "outcome": "succeeded"}),
+                 json.dumps({"jobId": job_id, "outcome": "succeeded", "result": {"late": True}})):
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    wait_for(lambda: int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+                         ["Attributes"]["ApproximateNumberOfMessages"]) == 0)
+    job = _job(admin, job_id)
+    assert job["status"] == "cancelled" and job["result"] is None
