@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-unit test-moto test-localstack install create-admin clean
+.PHONY: dev test test-unit test-moto test-localstack install create-admin package bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,16 +19,25 @@ dev: $(STAMP)
 	$(BIN)/python -m infra.local
 
 test: $(STAMP)
-	bash scripts/test.sh
+	$(BIN)/python scripts/run_tests.py
 
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest tests/unit
+	$(BIN)/python scripts/run_tests.py unit
 
 test-moto: $(STAMP)
-	$(BIN)/python -m pytest tests/integration
+	$(BIN)/python scripts/run_tests.py integration-moto
 
 test-localstack: $(STAMP)
-	bash scripts/stack/tier2.sh $(BIN)/python -m pytest tests/integration
+	$(BIN)/python scripts/run_tests.py integration-localstack
+
+package: $(STAMP)
+	@mkdir -p build
+	$(BIN)/python -m infra.template > build/stateful.json
+	$(BIN)/cfn-lint build/stateful.json
+	@echo "wrote build/stateful.json"
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.api_latency
 
 create-admin: $(STAMP)
 	$(BIN)/python -m chalicelib.cli create-admin --dev --email "$(EMAIL)" $(if $(PASSWORD_STDIN),--password-stdin,--generate)
