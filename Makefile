@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-unit test-moto test-localstack install create-admin package bench clean
+.PHONY: dev test lint test-unit test-moto test-localstack install create-admin package bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,7 +19,11 @@ dev: $(STAMP)
 	$(BIN)/python -m infra.local
 
 test: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/python scripts/run_tests.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 test-unit: $(STAMP)
 	$(BIN)/python scripts/run_tests.py unit

@@ -37,10 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.dev:
         _load_dev_env()
     from chalicelib import container
-    from chalicelib.api.auth import _email
+    from chalicelib.models import Role
+    from chalicelib.services.auth_service import normalise_email
 
     try:
-        email = _email(args.email)
+        email = normalise_email(args.email)
     except ValueError as e:
         sys.exit(f"--email {e}")
     if args.generate:
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         password = getpass.getpass("Password for the admin: ")
     if password is not None and not 8 <= len(password) <= 256:
         sys.exit("the password must be 8-256 characters")
-    user, generated = container.auth_service().upsert_admin(email, args.name, password)
+    user, generated = container.auth_service().upsert_account(email, args.name, Role.ADMIN, password)
     print(f"admin {user.email} ({user.id}) ready")
     if generated:
         print(f"password: {generated}")

@@ -157,7 +157,7 @@ def generator_service():
 
     cfg = config()
     return GeneratorService(
-        jobs_repo(), agents_repo(), nonces_repo(), dispatch_queue(), orchestrator(),
+        jobs_repo(), agents_repo(), nonces_repo(), dispatch_queue(), orchestrator(), settings_service(),
         callback_secret=lambda: cfg.callback_secret, public_url=lambda: cfg.public_url,
         callback_ttl=cfg.callback_ttl_seconds, job_timeout=cfg.job_timeout_seconds,
     )

@@ -12,7 +12,7 @@ class Role(IntEnum):
     ADMIN = 3
 
     @classmethod
-    def parse(cls, value: str) -> "Role":
+    def parse(cls, value: str) -> Role:
         try:
             return cls[value.upper()]
         except KeyError:

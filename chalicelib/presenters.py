@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import UTC, datetime
 
 from chalicelib.models import Agent, Job, Role, SiteSettings, Upload, User
 
@@ -9,9 +10,7 @@ from chalicelib.models import Agent, Job, Role, SiteSettings, Upload, User
 def iso(ts: float | None) -> str | None:
     if ts is None:
         return None
-    from datetime import datetime, timezone
-
-    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.fromtimestamp(ts, tz=UTC).isoformat().replace("+00:00", "Z")
 
 
 def user(u: User, viewer: User | None) -> dict:

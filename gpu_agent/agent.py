@@ -4,8 +4,7 @@ from __future__ import annotations
 import logging
 import platform
 import threading
-import time
-from typing import Callable
+from collections.abc import Callable
 
 import requests
 

@@ -1,21 +1,11 @@
-import re
-
 import pydantic
 
 from chalicelib import container, presenters
 from chalicelib.api.routing import ApiModel, Result, Router
 from chalicelib.models import Role
+from chalicelib.services.auth_service import normalise_email
 
 router = Router(__name__, "auth")
-
-EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-
-
-def _email(value: str) -> str:
-    value = value.strip().lower()
-    if len(value) > 254 or not EMAIL_RE.match(value):
-        raise ValueError("must be a valid email address")
-    return value
 
 
 Email = pydantic.constr(min_length=3, max_length=254)
@@ -27,14 +17,14 @@ class RegisterBody(ApiModel):
     display_name: pydantic.constr(min_length=2, max_length=160)
     password: Password
 
-    _normalise = pydantic.field_validator("email")(_email)
+    _normalise = pydantic.field_validator("email")(normalise_email)
 
 
 class LoginBody(ApiModel):
     email: Email
     password: pydantic.constr(min_length=1, max_length=256, strip_whitespace=False)
 
-    _normalise = pydantic.field_validator("email")(_email)
+    _normalise = pydantic.field_validator("email")(normalise_email)
 
 
 class LogoutBody(ApiModel):

@@ -9,13 +9,14 @@ envelope. Domain errors become envelope responses through ``chalicelib.envelope`
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 import pydantic
-from pydantic.alias_generators import to_camel
 from chalice import Blueprint, Response
+from pydantic.alias_generators import to_camel
 
 from chalicelib import container, envelope
 from chalicelib.errors import DomainError, Maintenance, PayloadTooLarge, ValidationError
@@ -24,7 +25,7 @@ from chalicelib.services.auth_service import require_role
 
 API_PREFIX = "/api"
 MAX_JSON_BODY = 256 * 1024
-ROUTES: list["RouteSpec"] = []
+ROUTES: list[RouteSpec] = []
 
 
 @dataclass(frozen=True)

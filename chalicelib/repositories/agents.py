@@ -6,16 +6,13 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
 from chalicelib.models import Agent
-from chalicelib.repositories.base import region, table_name
-
+from chalicelib.repositories.base import table_meta
 
 PRESENCE_KEY = "#presence"
 
 
 class AgentItem(Model):
-    class Meta:
-        table_name = table_name("agents")
-        region = region()
+    Meta = table_meta("agents")
 
     pk = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()

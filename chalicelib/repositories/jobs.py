@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.models import Job, JobStatus
-from chalicelib.repositories.base import region, table_name
+from chalicelib.repositories.base import conditional, table_meta
 
 
 class ByStatusDeadline(GlobalSecondaryIndex):
-    class Meta:
+    class Meta:  # index meta, not a table
         index_name = "by-status-deadline"
         projection = AllProjection()
 
@@ -20,9 +20,7 @@ class ByStatusDeadline(GlobalSecondaryIndex):
 
 
 class JobItem(Model):
-    class Meta:
-        table_name = table_name("jobs")
-        region = region()
+    Meta = table_meta("jobs")
 
     pk = UnicodeAttribute(hash_key=True)
     owner_id = UnicodeAttribute()
@@ -94,32 +92,19 @@ class JobRepository:
             condition &= JobItem.rank < 3
         if expected_attempt is not None:
             condition &= JobItem.attempt == expected_attempt
-        try:
-            item.update(actions=actions, condition=condition)
-            return True
-        except UpdateError as e:
-            if e.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
+        return conditional(lambda: item.update(actions=actions, condition=condition))
 
     def claim(self, job_id: str, agent_id: str, task_token: str, now: float) -> Job | None:
         """Hand a dispatched task to an agent: store the token, bump the attempt counter."""
-        item = JobItem(job_id)
-        try:
-            item.update(
-                actions=[
-                    JobItem.status.set(JobStatus.DISPATCHED), JobItem.rank.set(JobStatus.RANK[JobStatus.DISPATCHED]),
-                    JobItem.agent_id.set(agent_id), JobItem.task_token.set(task_token), JobItem.attempt.add(1),
-                    JobItem.updated_at.set(now),
-                    JobItem.history.set(JobItem.history.append([{"status": JobStatus.DISPATCHED, "at": now, "agent": agent_id}])),
-                ],
-                condition=JobItem.pk.exists() & (JobItem.rank < 3),
-            )
-        except UpdateError as e:
-            if e.cause_response_code == "ConditionalCheckFailedException":
-                return None
-            raise
-        return self.get(job_id)
+        actions = [
+            JobItem.status.set(JobStatus.DISPATCHED), JobItem.rank.set(JobStatus.RANK[JobStatus.DISPATCHED]),
+            JobItem.agent_id.set(agent_id), JobItem.task_token.set(task_token), JobItem.attempt.add(1),
+            JobItem.updated_at.set(now),
+            JobItem.history.set(JobItem.history.append([{"status": JobStatus.DISPATCHED, "at": now, "agent": agent_id}])),
+        ]
+        # A new attempt may start from `running` (after a transient failure), never after an outcome.
+        claimed = conditional(lambda: JobItem(job_id).update(actions=actions, condition=JobItem.pk.exists() & (JobItem.rank < 3)))
+        return self.get(job_id) if claimed else None
 
     def record_agent_error(self, job_id: str, attempt: int, message: str) -> None:
         JobItem(job_id).update(actions=[JobItem.agent_error.set(message)],

@@ -4,16 +4,14 @@ from __future__ import annotations
 import time
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
-from chalicelib.repositories.base import region, table_name
+from chalicelib.repositories.base import conditional, table_meta
 
 
 class SettingsItem(Model):
-    class Meta:
-        table_name = table_name("settings")
-        region = region()
+    Meta = table_meta("settings")
 
     pk = UnicodeAttribute(hash_key=True)
     data = MapAttribute(default=dict)
@@ -21,9 +19,7 @@ class SettingsItem(Model):
 
 
 class RateLimitItem(Model):
-    class Meta:
-        table_name = table_name("ratelimits")
-        region = region()
+    Meta = table_meta("ratelimits")
 
     pk = UnicodeAttribute(hash_key=True)
     count = NumberAttribute(default=0)
@@ -31,9 +27,7 @@ class RateLimitItem(Model):
 
 
 class NonceItem(Model):
-    class Meta:
-        table_name = table_name("nonces")
-        region = region()
+    Meta = table_meta("nonces")
 
     pk = UnicodeAttribute(hash_key=True)
     expires_at = NumberAttribute()
@@ -73,13 +67,7 @@ class RateLimitRepository:
 class NonceRepository:
     def claim(self, key: str, expires_at: float) -> bool:
         """Record ``key`` once; False when it was already recorded (a replay)."""
-        try:
-            NonceItem(key, expires_at=int(expires_at)).save(condition=NonceItem.pk.does_not_exist())
-            return True
-        except PutError as e:
-            if e.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
+        return conditional(lambda: NonceItem(key, expires_at=int(expires_at)).save(condition=NonceItem.pk.does_not_exist()))
 
     def exists(self, key: str) -> bool:
         try:

@@ -2,17 +2,15 @@
 from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
 from chalicelib.models import Upload
-from chalicelib.repositories.base import region, table_name
+from chalicelib.repositories.base import conditional, table_meta
 
 
 class UploadItem(Model):
-    class Meta:
-        table_name = table_name("uploads")
-        region = region()
+    Meta = table_meta("uploads")
 
     pk = UnicodeAttribute(hash_key=True)
     owner_id = UnicodeAttribute()
@@ -62,10 +60,4 @@ class UploadRepository:
         actions = [UploadItem.status.set(status), UploadItem.etag.set(etag), UploadItem.processed_at.set(now)]
         actions += [getattr(UploadItem, name).set(value) for name, value in fields.items()]
         condition = UploadItem.pk.exists() & ((UploadItem.status == "pending") | (UploadItem.etag != etag))
-        try:
-            item.update(actions=actions, condition=condition)
-            return True
-        except UpdateError as e:
-            if e.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
+        return conditional(lambda: item.update(actions=actions, condition=condition))

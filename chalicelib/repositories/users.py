@@ -9,13 +9,11 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import Conflict
 from chalicelib.models import Role, User
-from chalicelib.repositories.base import region, table_name
+from chalicelib.repositories.base import region, table_meta
 
 
 class UserItem(Model):
-    class Meta:
-        table_name = table_name("users")
-        region = region()
+    Meta = table_meta("users")
 
     pk = UnicodeAttribute(hash_key=True)  # USER#<id>
     email = UnicodeAttribute()
@@ -34,9 +32,7 @@ class UserItem(Model):
 class EmailClaim(Model):
     """``EMAIL#<address>`` -> user id. A conditional put makes emails unique without a Scan."""
 
-    class Meta:
-        table_name = table_name("users")
-        region = region()
+    Meta = table_meta("users")
 
     pk = UnicodeAttribute(hash_key=True)
     user_id = UnicodeAttribute()
@@ -113,7 +109,7 @@ class UserRepository:
         return self.get(claim.user_id)
 
     def save(self, user: User) -> None:
-        """Overwrite mutable fields; email changes go through :meth:`change_email`."""
+        """Overwrite the stored user (the email claim is untouched: emails are not editable yet)."""
         _to_item(user).save(condition=UserItem.pk.exists())
 
     def bump_token_version(self, user_id: str, now: float) -> int:

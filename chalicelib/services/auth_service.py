@@ -1,6 +1,7 @@
 """Accounts: registration, login, token checks and revocation, self-service profile edits."""
 from __future__ import annotations
 
+import re
 import secrets
 import time
 import uuid
@@ -11,6 +12,15 @@ from chalicelib.models import Role, User
 from chalicelib.security import passwords, tokens
 
 LOGIN_FAILED = "Invalid email or password"
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+
+
+def normalise_email(value: str) -> str:
+    """Emails are compared lower-cased and trimmed; raises ValueError when not an address."""
+    value = value.strip().lower()
+    if len(value) > 254 or not EMAIL_RE.match(value):
+        raise ValueError("must be a valid email address")
+    return value
 
 
 @dataclass(frozen=True)
@@ -108,21 +118,23 @@ class AuthService:
         return user, session
 
     # -- administration -------------------------------------------------------------------
-    def upsert_admin(self, email: str, display_name: str, password: str | None) -> tuple[User, str | None]:
-        """Create or promote an admin; returns the generated password when none was given."""
+    def upsert_account(self, email: str, display_name: str, role: Role, password: str | None) -> tuple[User, str | None]:
+        """Create an account or reset an existing one to this role and password (old tokens die).
+
+        Returns the generated password when none was given."""
         generated = None
         if password is None:
             generated = password = secrets.token_urlsafe(15)
         now = self._clock()
         existing = self._users.get_by_email(email)
         if existing:
-            existing.role, existing.is_active, existing.display_name = Role.ADMIN, True, display_name
+            existing.role, existing.is_active, existing.display_name = role, True, display_name
             existing.password_hash = passwords.hash_password(password)
             existing.token_version += 1
             existing.updated_at = now
             self._users.save(existing)
             return existing, generated
-        user = User(uuid.uuid4().hex, email, display_name, Role.ADMIN, passwords.hash_password(password), now, now)
+        user = User(uuid.uuid4().hex, email, display_name, role, passwords.hash_password(password), now, now)
         self._users.create(user)
         return user, generated
 

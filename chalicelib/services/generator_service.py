@@ -28,13 +28,14 @@ def _digest(secret: str) -> str:
 
 
 class GeneratorService:
-    def __init__(self, jobs, agents, nonces, queue, orchestrator, *, callback_secret, public_url,
+    def __init__(self, jobs, agents, nonces, queue, orchestrator, reports, *, callback_secret, public_url,
                  callback_ttl: int, job_timeout: int, clock=time.time) -> None:
         self._jobs = jobs
         self._agents = agents
         self._nonces = nonces
         self._queue = queue
         self._orchestrator = orchestrator
+        self._reports = reports  # where scheduled runs file their report (settings service)
         self._callback_secret = callback_secret  # callable, resolved lazily
         self._public_url = public_url  # callable
         self._callback_ttl = callback_ttl
@@ -128,9 +129,9 @@ class GeneratorService:
         job = self._jobs.get(job_id)
         if job is None:
             raise NotFound("Job not found")
-        if job.attempt != attempt or job.task_token is None:
+        if job.attempt != attempt:
             raise Gone("This callback belongs to an earlier attempt")
-        if job.status in JobStatus.TERMINAL:
+        if job.status in JobStatus.TERMINAL or job.task_token is None:
             raise Gone(f"Job already {job.status}")
         if action in SINGLE_USE_ACTIONS and not self._nonces.claim(f"callback#{signed.nonce}", signed.expires_at + 60):
             raise Conflict("Callback URL already used")
@@ -163,8 +164,10 @@ class GeneratorService:
             fields["error"] = f"{error.get('Error', 'Error')}: {str(error.get('Cause', ''))[:500]}"
         return self._jobs.transition(job_id, status, self._clock(), task_token=None, **fields)
 
-    def sweep_overdue(self, limit: int) -> dict:
-        """Fail jobs still active past their deadline (lost executions, crashed consumers)."""
+    def sweep_overdue(self, limit: int, trigger: str | None = None) -> dict:
+        """Fail jobs still active past their deadline (lost executions, crashed consumers).
+
+        Idempotent: a job already terminal is skipped by the conditional transition."""
         now, swept = self._clock(), []
         for status in JobStatus.ACTIVE:
             for job in self._jobs.overdue(status, now, limit - len(swept)):
@@ -174,5 +177,7 @@ class GeneratorService:
                     swept.append(job.id)
             if len(swept) >= limit:
                 break
-        return {"swept": swept, "count": len(swept), "limit": limit}
+        report = {"swept": swept, "count": len(swept), "limit": limit, "ranAt": now, "trigger": trigger}
+        self._reports.record_schedule_run("sweep-jobs", report)
+        return report
 

@@ -44,7 +44,7 @@ class LocalRuntime:
         self.env: dict[str, str] = {}
         self.url = ""
 
-    def start(self) -> "LocalRuntime":
+    def start(self) -> LocalRuntime:
         o = self.options
         os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
         os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")

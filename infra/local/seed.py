@@ -12,7 +12,7 @@ from chalicelib.models import Role
 
 
 def admin(email: str, password: str | None) -> str | None:
-    _, generated = container.auth_service().upsert_admin(email, "Administrator", password)
+    _, generated = container.auth_service().upsert_account(email, "Administrator", Role.ADMIN, password)
     return generated
 
 
@@ -31,9 +31,7 @@ def demo_content(base_url: str) -> None:
     """A demo curator and one image that travels presigned PUT -> S3 event -> ingest."""
     auth = container.auth_service()
     password = secrets.token_urlsafe(15)
-    curator, _ = auth.upsert_admin("curator@visionsuit.local", "Demo Curator", password)
-    curator.role = Role.CURATOR
-    container.users_repo().save(curator)
+    curator, _ = auth.upsert_account("curator@visionsuit.local", "Demo Curator", Role.CURATOR, password)
     session = requests.Session()
     token = session.post(f"{base_url}/api/auth/login", json={"email": curator.email, "password": password}, timeout=30).json()
     session.headers["Authorization"] = f"Bearer {token['data']['token']}"

@@ -3,8 +3,8 @@ so handlers see real proxy events) and the built SPA everywhere else."""
 from __future__ import annotations
 
 import base64
-import logging
 import json
+import logging
 import mimetypes
 import threading
 from pathlib import Path

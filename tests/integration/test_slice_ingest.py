@@ -1,6 +1,5 @@
 """Slice (a): presigned PUT -> S3 ObjectCreated -> SQS -> ingest handler -> DynamoDB -> API."""
 import json
-import os
 
 import boto3
 import pytest

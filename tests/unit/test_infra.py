@@ -15,7 +15,7 @@ def test_rate_expressions():
     assert R.Schedule("a", "rate(5 minutes)", "x:y").interval_seconds == 300
     assert R.Schedule("a", "rate(1 hour)", "x:y").interval_seconds == 3600
     with pytest.raises(ValueError):
-        R.Schedule("a", "cron(0 * * * ? *)", "x:y").interval_seconds
+        _ = R.Schedule("a", "cron(0 * * * ? *)", "x:y").interval_seconds
 
 
 def test_state_machine_timing_and_catchers():
