@@ -67,6 +67,18 @@ class Config:
         return _int("VS_UPLOAD_URL_TTL_SECONDS", 900)
 
     @cached_property
+    def download_url_ttl_seconds(self) -> int:
+        return _int("VS_DOWNLOAD_URL_TTL_SECONDS", 300)
+
+    @cached_property
+    def storage_events_secret(self) -> bytes:
+        """Bearer secret MinIO sends with webhook notifications (POST /api/events/storage)."""
+        secret = _env("VS_STORAGE_EVENTS_SECRET")
+        if len(secret) < 32:
+            raise ConfigurationError("VS_STORAGE_EVENTS_SECRET must be at least 32 characters")
+        return secret.encode()
+
+    @cached_property
     def settings_cache_seconds(self) -> float:
         return float(os.environ.get("VS_SETTINGS_CACHE_SECONDS", "2"))
 

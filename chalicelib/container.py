@@ -101,10 +101,22 @@ def ratelimit_repo():
 
 
 @_singleton
-def uploads_repo():
-    from chalicelib.repositories.uploads import UploadRepository
+def ingest_queue():
+    from chalicelib.messaging import IngestQueue
 
-    return UploadRepository()
+    return IngestQueue(session(), config().queue_url("ingest"))
+
+
+@_singleton
+def catalog():
+    """The catalog repositories, as one bundle: models, versions, images, galleries, entries, hashes, sessions."""
+    from types import SimpleNamespace
+
+    from chalicelib.repositories import catalog as c
+
+    return SimpleNamespace(models=c.ModelRepository(), versions=c.VersionRepository(), images=c.ImageRepository(),
+                           galleries=c.GalleryRepository(), entries=c.GalleryEntryRepository(),
+                           hashes=c.HashRepository(), sessions=c.UploadSessionRepository())
 
 
 @_singleton
@@ -147,8 +159,42 @@ def auth_service():
 def upload_service():
     from chalicelib.services.upload_service import UploadService
 
-    cfg = config()
-    return UploadService(uploads_repo(), storage(), cfg.bucket("media"), cfg.upload_url_ttl_seconds)
+    cfg, c = config(), catalog()
+    return UploadService(c.sessions, c.models, c.versions, c.images, c.galleries, c.entries, storage(),
+                         cfg.bucket("media"), cfg.upload_url_ttl_seconds, reports=settings_service())
+
+
+@_singleton
+def catalog_service():
+    from chalicelib.services.catalog_service import CatalogService
+
+    cfg, c = config(), catalog()
+    return CatalogService(c.models, c.versions, c.images, c.hashes, storage(), cfg.bucket("media"),
+                          cfg.download_url_ttl_seconds)
+
+
+@_singleton
+def safety_service():
+    from chalicelib.services.safety_service import SafetyService
+
+    return SafetyService(settings_repo(), lambda: ingest_queue().send({"task": "recompute-adult"}))
+
+
+@_singleton
+def storage_events_service():
+    from chalicelib.services.storage_events import StorageEventsService
+
+    return StorageEventsService(ingest_queue(), lambda: config().storage_events_secret)
+
+
+@_singleton
+def ingest_pipeline():
+    # Only the ingest function imports this (functions/ is not part of the API package).
+    from functions.ingest.pipeline import IngestPipeline
+
+    cfg, c = config(), catalog()
+    return IngestPipeline(storage(), cfg.bucket("media"), c.sessions, c.models, c.versions, c.images, c.galleries,
+                          c.hashes, users_repo(), safety_service())
 
 
 @_singleton

@@ -41,6 +41,18 @@ class DispatchQueue:
             return False
 
 
+class IngestQueue:
+    """Work for the ingest function that does not come from S3 itself: MinIO webhook deliveries and
+    re-evaluation tasks. Bodies keep S3's notification shape so one handler serves all."""
+
+    def __init__(self, session, queue_url: str) -> None:
+        self._sqs = session.client("sqs")
+        self._url = queue_url
+
+    def send(self, body: dict) -> None:
+        self._sqs.send_message(QueueUrl=self._url, MessageBody=json.dumps(body))
+
+
 class TaskTokenGone(Exception):
     """Step Functions no longer waits on this token (timed out, stopped, already answered)."""
 

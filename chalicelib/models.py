@@ -33,6 +33,7 @@ class User:
     show_adult: bool = False
     token_version: int = 0
     last_login_at: float | None = None
+    avatar_image_id: str | None = None
 
 
 @dataclass
@@ -40,23 +41,6 @@ class SiteSettings:
     site_title: str = "VisionSuit"
     allow_registration: bool = True
     maintenance_mode: bool = False
-
-
-@dataclass
-class Upload:
-    id: str
-    owner_id: str
-    key: str
-    filename: str
-    declared_type: str
-    declared_size: int
-    status: str  # pending -> received | rejected
-    created_at: float
-    detected_type: str | None = None
-    size: int | None = None
-    etag: str | None = None
-    reason: str | None = None
-    processed_at: float | None = None
 
 
 class JobStatus:
@@ -97,3 +81,119 @@ class Agent:
     created_at: float
     last_seen_at: float | None = None
     enabled: bool = True
+
+
+class AssetStatus:
+    """Lifecycle of uploaded assets; only ``ready`` assets appear in lists."""
+
+    PROCESSING, READY, ERROR = "processing", "ready", "error"
+
+
+@dataclass
+class ModelAsset:
+    id: str
+    owner_id: str
+    title: str
+    status: str
+    created_at: float
+    updated_at: float
+    description: str = ""
+    trigger_words: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    category: str | None = None
+    visibility: str = "private"  # public | private
+    moderation: str = "active"  # active | flagged | removed
+    is_adult: bool = False
+    kind: str = "lora"
+    base_model: str | None = None
+    primary_version_id: str | None = None
+    cover_image_id: str | None = None
+    gallery_id: str | None = None
+    download_count: int = 0
+    error: str | None = None
+
+
+@dataclass
+class ModelVersion:
+    id: str
+    model_id: str
+    name: str
+    status: str
+    filename: str
+    key: str
+    created_at: float
+    updated_at: float
+    size: int | None = None
+    source_etag: str | None = None
+    hashes: dict = field(default_factory=dict)
+    metadata: dict = field(default_factory=dict)  # summary; the full header is stored as an object
+    header_key: str | None = None
+    cover_image_id: str | None = None
+    download_count: int = 0
+    error: str | None = None
+
+
+@dataclass
+class ImageAsset:
+    id: str
+    owner_id: str
+    title: str
+    status: str
+    key: str
+    filename: str
+    created_at: float
+    updated_at: float
+    visibility: str = "private"
+    moderation: str = "active"
+    is_adult: bool = False
+    tags: list[str] = field(default_factory=list)
+    mime: str | None = None
+    width: int | None = None
+    height: int | None = None
+    size: int | None = None
+    source_etag: str | None = None
+    thumbnails: dict = field(default_factory=dict)  # name -> {key, width, height, mime}
+    meta: dict = field(default_factory=dict)  # generation metadata
+    linked_version_ids: list[str] = field(default_factory=list)
+    gallery_id: str | None = None
+    model_id: str | None = None  # set when the image is a model's cover
+    error: str | None = None
+
+
+@dataclass
+class Gallery:
+    id: str
+    owner_id: str
+    title: str
+    created_at: float
+    updated_at: float
+    description: str = ""
+    visibility: str = "private"
+    cover_image_id: str | None = None
+
+
+@dataclass
+class UploadFile:
+    index: int
+    name: str
+    role: str  # model | cover | image | avatar | gallery-cover
+    key: str
+    size: int
+    content_type: str
+    asset_id: str  # the version or image this file becomes
+    multipart_id: str | None = None
+    part_size: int | None = None
+
+
+@dataclass
+class UploadSession:
+    id: str
+    owner_id: str
+    kind: str  # model | model-version | images | avatar | gallery-cover
+    status: str  # open | completed | aborted | expired
+    created_at: float
+    expires_at: float
+    files: list[UploadFile] = field(default_factory=list)
+    model_id: str | None = None
+    version_id: str | None = None
+    gallery_id: str | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from chalicelib.models import Agent, Job, Role, SiteSettings, Upload, User
+from chalicelib.models import Agent, ImageAsset, Job, ModelAsset, ModelVersion, Role, SiteSettings, UploadSession, User
 
 
 def iso(ts: float | None) -> str | None:
@@ -36,18 +36,38 @@ def site_settings(s: SiteSettings) -> dict:
     return {"siteTitle": d["site_title"], "allowRegistration": d["allow_registration"], "maintenanceMode": d["maintenance_mode"]}
 
 
-def upload(u: Upload) -> dict:
+def upload_session(s: UploadSession, urls: dict | None = None, files: list[dict] | None = None) -> dict:
+    out = {
+        "id": s.id, "kind": s.kind, "status": s.status, "createdAt": iso(s.created_at), "expiresAt": iso(s.expires_at),
+        "modelId": s.model_id, "versionId": s.version_id, "galleryId": s.gallery_id,
+        "files": files or [{"index": f.index, "name": f.name, "role": f.role, "size": f.size, "assetId": f.asset_id,
+                            "multipart": bool(f.multipart_id)} for f in s.files],
+    }
+    if urls is not None:
+        for f in out["files"]:
+            f["upload"] = urls[f["index"]]
+    return out
+
+
+def model_status(m: ModelAsset, versions: list[ModelVersion], cover_urls: dict, viewer: User | None) -> dict:
+    manage = viewer is not None and (viewer.id == m.owner_id or viewer.role >= Role.ADMIN)
     return {
-        "id": u.id,
-        "filename": u.filename,
-        "declaredType": u.declared_type,
-        "declaredSize": u.declared_size,
-        "status": u.status,
-        "detectedType": u.detected_type,
-        "size": u.size,
-        "reason": u.reason,
-        "createdAt": iso(u.created_at),
-        "processedAt": iso(u.processed_at),
+        "id": m.id, "title": m.title, "status": m.status, "error": m.error if manage else None,
+        "progress": 100 if m.status != "processing" else None, "baseModel": m.base_model, "kind": m.kind,
+        "visibility": m.visibility, "isAdult": m.is_adult, "downloads": m.download_count,
+        "versions": [{"id": v.id, "name": v.name, "status": v.status, "error": v.error if manage else None,
+                      "filename": v.filename, "size": v.size, "hashes": v.hashes,
+                      "metadata": v.metadata, "headerAvailable": bool(v.header_key) and manage} for v in versions],
+        "cover": cover_urls,
+    }
+
+
+def image_status(i: ImageAsset, preview_urls: dict, viewer: User | None) -> dict:
+    manage = viewer is not None and (viewer.id == i.owner_id or viewer.role >= Role.ADMIN)
+    return {
+        "id": i.id, "title": i.title, "status": i.status, "error": i.error if manage else None,
+        "progress": 100 if i.status != "processing" else None, "mime": i.mime, "width": i.width, "height": i.height,
+        "isAdult": i.is_adult, "meta": i.meta, "linkedVersionIds": i.linked_version_ids, "previews": preview_urls,
     }
 
 

@@ -5,6 +5,7 @@ the standard ``AWS_ENDPOINT_URL[_S3]`` variables. URLs are SigV4-presigned and s
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from botocore.config import Config as BotoConfig
@@ -63,6 +64,79 @@ class Storage:
                 return b""
             raise StorageError(f"ranged read of {key} failed") from e
         return r["Body"].read(length)
+
+    def read_all(self, bucket: str, key: str, limit: int) -> bytes:
+        """The whole object when it is at most ``limit`` bytes (images); StorageError otherwise."""
+        r = self._client.get_object(Bucket=bucket, Key=key)
+        if int(r["ContentLength"]) > limit:
+            r["Body"].close()
+            raise StorageError(f"{key} is larger than {limit} bytes")
+        return r["Body"].read()
+
+    def iter_chunks(self, bucket: str, key: str, chunk_size: int = 8 * 1024 * 1024) -> Iterator[bytes]:
+        """One streaming GET: the object's bytes in order, never held in memory at once."""
+        body = self._client.get_object(Bucket=bucket, Key=key)["Body"]
+        try:
+            yield from body.iter_chunks(chunk_size)
+        finally:
+            body.close()
+
+    def put(self, bucket: str, key: str, data: bytes, content_type: str, cache_control: str | None = None) -> None:
+        extra = {"CacheControl": cache_control} if cache_control else {}
+        self._client.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type, **extra)
+
+    def delete(self, bucket: str, keys: list[str]) -> None:
+        for i in range(0, len(keys), 1000):
+            batch = [{"Key": k} for k in keys[i:i + 1000]]
+            if batch:
+                self._client.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+
+    def delete_prefix(self, bucket: str, prefix: str) -> int:
+        keys = [o["Key"] for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+                for o in page.get("Contents", [])]
+        self.delete(bucket, keys)
+        return len(keys)
+
+    # -- multipart uploads (large files, resumable) ------------------------------------
+    def start_multipart(self, bucket: str, key: str, content_type: str) -> str:
+        return self._client.create_multipart_upload(Bucket=bucket, Key=key, ContentType=content_type)["UploadId"]
+
+    def presign_part(self, bucket: str, key: str, upload_id: str, part_number: int, ttl: int) -> str:
+        return self._client.generate_presigned_url(
+            "upload_part", Params={"Bucket": bucket, "Key": key, "UploadId": upload_id, "PartNumber": part_number},
+            ExpiresIn=ttl)
+
+    def list_parts(self, bucket: str, key: str, upload_id: str) -> list[dict] | None:
+        """Uploaded parts [{number, size, etag}], or None when the multipart upload no longer exists."""
+        parts, marker = [], 0
+        while True:
+            try:
+                r = self._client.list_parts(Bucket=bucket, Key=key, UploadId=upload_id, PartNumberMarker=marker)
+            except ClientError as e:
+                if e.response["Error"]["Code"] in ("NoSuchUpload", "404"):
+                    return None
+                raise StorageError("list parts failed") from e
+            parts += [{"number": p["PartNumber"], "size": p["Size"], "etag": p["ETag"]} for p in r.get("Parts", [])]
+            if not r.get("IsTruncated"):
+                return parts
+            marker = r["NextPartNumberMarker"]
+
+    def complete_multipart(self, bucket: str, key: str, upload_id: str, parts: list[dict]) -> None:
+        self._client.complete_multipart_upload(
+            Bucket=bucket, Key=key, UploadId=upload_id,
+            MultipartUpload={"Parts": [{"PartNumber": p["number"], "ETag": p["etag"]} for p in parts]})
+
+    def abort_multipart(self, bucket: str, key: str, upload_id: str) -> None:
+        try:
+            self._client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+        except ClientError as e:
+            if e.response["Error"]["Code"] not in ("NoSuchUpload", "404"):
+                raise
+
+    def stale_multipart_uploads(self, bucket: str, prefix: str, older_than: float, limit: int) -> list[tuple[str, str]]:
+        """(key, upload id) of multipart uploads started before ``older_than`` (epoch seconds)."""
+        r = self._client.list_multipart_uploads(Bucket=bucket, Prefix=prefix, MaxUploads=limit)
+        return [(u["Key"], u["UploadId"]) for u in r.get("Uploads", []) if u["Initiated"].timestamp() < older_than]
 
     def bucket_reachable(self, bucket: str) -> bool:
         try:

@@ -115,7 +115,21 @@ TABLES = (
     Table("settings", attributes={"pk": "S"}),
     Table("ratelimits", attributes={"pk": "S"}, ttl_attribute="expires_at"),
     Table("nonces", attributes={"pk": "S"}, ttl_attribute="expires_at"),
-    Table("uploads", attributes={"pk": "S"}),
+    Table(
+        "uploads",
+        attributes={"pk": "S", "status": "S", "expires_at": "N"},
+        indexes=(Index("by-status-expiry", "status", "expires_at"),),
+    ),
+    Table("models", attributes={"pk": "S", "owner_id": "S", "created_at": "N"},
+          indexes=(Index("by-owner", "owner_id", "created_at"),)),
+    Table("versions", attributes={"pk": "S", "model_id": "S", "created_at": "N"},
+          indexes=(Index("by-model", "model_id", "created_at"),)),
+    Table("images", attributes={"pk": "S", "owner_id": "S", "created_at": "N"},
+          indexes=(Index("by-owner", "owner_id", "created_at"),)),
+    Table("galleries", attributes={"pk": "S", "owner_id": "S", "created_at": "N"},
+          indexes=(Index("by-owner", "owner_id", "created_at"),)),
+    Table("gallery-entries", range_key="sk", attributes={"pk": "S", "sk": "S"}),
+    Table("hashes", range_key="sk", attributes={"pk": "S", "sk": "S"}),
     Table("agents", attributes={"pk": "S"}),
     Table(
         "jobs",
@@ -132,7 +146,10 @@ STATE_MACHINES = (
     ),
 )
 
-SCHEDULES = (Schedule("sweep-jobs", "rate(5 minutes)", "functions.generator.sweep:handler"),)
+SCHEDULES = (
+    Schedule("sweep-jobs", "rate(5 minutes)", "functions.generator.sweep:handler"),
+    Schedule("sweep-uploads", "rate(15 minutes)", "functions.ingest.sweep:handler"),
+)
 
 
 def _env_key(kind: str, logical: str, suffix: str = "") -> str:

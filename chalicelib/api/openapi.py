@@ -63,6 +63,8 @@ def _operation(spec: RouteSpec, components: dict) -> dict:
         op["security"] = [{}, {"bearer": []}]
     elif spec.security == "agent":
         op["security"] = [{"agentKey": []}]
+    elif spec.security == "storage-events":
+        op["security"] = [{"storageEvents": []}]
     else:
         op["security"] = []
     if spec.role is not None:
@@ -86,6 +88,7 @@ def build_document() -> dict:
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
                 "agentKey": {"type": "http", "scheme": "bearer", "description": "GPU agent key (vsa_...)"},
+                "storageEvents": {"type": "http", "scheme": "bearer", "description": "MinIO webhook shared secret"},
             },
         },
     }

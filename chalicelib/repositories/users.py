@@ -27,6 +27,7 @@ class UserItem(Model):
     created_at = NumberAttribute()
     updated_at = NumberAttribute()
     last_login_at = NumberAttribute(null=True)
+    avatar_image_id = UnicodeAttribute(null=True)
 
 
 class EmailClaim(Model):
@@ -60,6 +61,7 @@ def _to_domain(item: UserItem) -> User:
         created_at=float(item.created_at),
         updated_at=float(item.updated_at),
         last_login_at=float(item.last_login_at) if item.last_login_at is not None else None,
+        avatar_image_id=item.avatar_image_id,
     )
 
 
@@ -77,6 +79,7 @@ def _to_item(user: User) -> UserItem:
         created_at=user.created_at,
         updated_at=user.updated_at,
         last_login_at=user.last_login_at,
+        avatar_image_id=user.avatar_image_id,
     )
 
 
@@ -119,6 +122,9 @@ class UserRepository:
             condition=UserItem.pk.exists(),
         )
         return int(item.token_version)
+
+    def set_avatar(self, user_id: str, image_id: str) -> None:
+        UserItem(_user_key(user_id)).update(actions=[UserItem.avatar_image_id.set(image_id)], condition=UserItem.pk.exists())
 
     def record_login(self, user_id: str, now: float) -> None:
         UserItem(_user_key(user_id)).update(actions=[UserItem.last_login_at.set(now)], condition=UserItem.pk.exists())

@@ -1,23 +1,49 @@
-"""Upload sessions (presigned PUT, no bytes through the API) and what ingest records about them."""
+"""Upload sessions: presigned PUTs for small files, presigned multipart parts for large ones.
+
+No file bytes pass through the API. A session announces its files up front (sizes validated
+against the limits), creates the records they will become (status ``processing``, invisible in
+lists), and hands out URLs. Ingest fills the records in as objects arrive; ``complete`` finishes
+multipart uploads; ``abort`` and the scheduled sweep remove everything a session left behind.
+"""
 from __future__ import annotations
 
+import math
 import re
 import time
 import uuid
+from dataclasses import dataclass, field
 
-from chalicelib.errors import NotFound, PayloadTooLarge, ValidationError
-from chalicelib.models import Role, Upload, User
-from chalicelib.services import sniffing
+from chalicelib.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, ValidationError
+from chalicelib.models import (
+    AssetStatus,
+    Gallery,
+    ImageAsset,
+    ModelAsset,
+    ModelVersion,
+    Role,
+    UploadFile,
+    UploadSession,
+    User,
+)
+from chalicelib.services.visibility import can_manage
 
-MAX_SIMPLE_UPLOAD = 64 * 1024 * 1024
+MiB, GiB = 1024 * 1024, 1024 * 1024 * 1024
+MAX_MODEL_FILE = 5 * GiB
+MAX_IMAGE_FILE = 64 * MiB
+MAX_AVATAR_FILE = 5 * MiB
+MAX_FILES = 12
+SINGLE_PUT_LIMIT = 64 * MiB
+MIN_PART = 8 * MiB
+MAX_PARTS = 10_000
+PART_URLS_PER_CALL = 100
+SESSION_TTL = 24 * 3600
 INCOMING_PREFIX = "incoming/"
-ALLOWED_TYPES = {
-    "image/png": "image/png",
-    "image/jpeg": "image/jpeg",
-    "image/webp": "image/webp",
-    "application/octet-stream": sniffing.SAFETENSORS,  # browsers send this for .safetensors
-    sniffing.SAFETENSORS: sniffing.SAFETENSORS,
-}
+
+IMAGE_TYPES = {"image/png", "image/jpeg", "image/webp", "image/avif"}
+AVATAR_TYPES = {"image/png", "image/jpeg", "image/webp"}
+MODEL_TYPES = {"application/octet-stream", "application/vnd.safetensors", "application/zip",
+               "application/x-zip-compressed"}
+KINDS = ("model", "model-version", "images", "avatar", "gallery-cover")
 
 
 def safe_filename(name: str) -> str:
@@ -26,57 +52,328 @@ def safe_filename(name: str) -> str:
     return cleaned[:120] or "file"
 
 
+@dataclass
+class FileSpec:
+    name: str
+    size: int
+    content_type: str
+    role: str | None = None
+
+
+@dataclass
+class SessionRequest:
+    kind: str
+    files: list[FileSpec]
+    title: str | None = None
+    description: str = ""
+    trigger_words: list[str] | None = None
+    tags: list[str] | None = None
+    category: str | None = None
+    visibility: str = "private"
+    gallery_id: str | None = None
+    gallery_title: str | None = None
+    model_id: str | None = None
+    version_name: str | None = None
+
+
+@dataclass
+class _Plan:
+    """Records a session will write, built before anything is written."""
+
+    asset_ids: list[str]
+    model: ModelAsset | None = None
+    versions: list[ModelVersion] = field(default_factory=list)
+    images: list[ImageAsset] = field(default_factory=list)
+    galleries: list[Gallery] = field(default_factory=list)
+    entries: list[tuple[str, str, str, float]] = field(default_factory=list)
+
+
+def part_size_for(size: int) -> int:
+    """Smallest whole-MiB part size >= 8 MiB that keeps the upload within 10,000 parts."""
+    return max(MIN_PART, math.ceil(size / MAX_PARTS / MiB) * MiB)
+
+
 class UploadService:
-    def __init__(self, repo, storage, bucket: str, url_ttl: int, clock=time.time) -> None:
-        self._repo = repo
+    def __init__(self, sessions, models, versions, images, galleries, entries, storage, bucket: str,
+                 url_ttl: int, reports=None, clock=time.time) -> None:
+        self._reports = reports  # where the scheduled sweep files its report
+        self._sessions = sessions
+        self._models = models
+        self._versions = versions
+        self._images = images
+        self._galleries = galleries
+        self._entries = entries
         self._storage = storage
         self._bucket = bucket
         self._ttl = url_ttl
         self._clock = clock
 
-    def create(self, owner: User, filename: str, content_type: str, size: int) -> tuple[Upload, str, dict]:
-        if content_type not in ALLOWED_TYPES:
-            raise ValidationError(f"Unsupported content type; allowed: {', '.join(sorted(ALLOWED_TYPES))}", field="contentType")
-        if size > MAX_SIMPLE_UPLOAD:
-            raise PayloadTooLarge(f"Files above {MAX_SIMPLE_UPLOAD} bytes (64 MiB) need a multipart upload", field="size")
-        upload_id = uuid.uuid4().hex
-        name = safe_filename(filename)
-        upload = Upload(upload_id, owner.id, f"{INCOMING_PREFIX}{upload_id}/{name}", name, content_type, size,
-                        "pending", self._clock())
-        self._repo.create(upload)
-        url, headers = self._storage.presign_put(self._bucket, upload.key, content_type, size, self._ttl)
-        return upload, url, headers
-
-    def get(self, viewer: User, upload_id: str) -> Upload:
-        upload = self._repo.get(upload_id)
-        # Someone else's session is reported as missing, not forbidden: ids are not disclosed.
-        if upload is None or (upload.owner_id != viewer.id and viewer.role < Role.ADMIN):
-            raise NotFound("Upload not found")
-        return upload
-
-    def ingest(self, bucket: str, key: str, etag: str | None) -> str:
-        """Handle one ObjectCreated record. Returns what happened (for logs and metrics)."""
-        if bucket != self._bucket or not key.startswith(INCOMING_PREFIX):
-            return "ignored"
-        upload_id = key[len(INCOMING_PREFIX):].split("/", 1)[0]
-        upload = self._repo.get(upload_id)
-        if upload is None or upload.key != key:
-            return "orphan"  # no session: the scheduled cleanup removes such objects
-        info = self._storage.head(bucket, key)
-        if info is None:
-            return "vanished"  # deleted before we got here: a later event or cleanup settles it
-        if etag and info.etag != etag.strip('"'):
-            return "superseded"  # an older event for an object that was overwritten since
-        head = self._storage.read_range(bucket, key, 0, sniffing.SNIFF_BYTES)
-        detected = sniffing.sniff(head, info.size)
-        expected = ALLOWED_TYPES.get(upload.declared_type)
-        now = self._clock()
-        if info.size != upload.declared_size:
-            reason = f"Size {info.size} differs from the announced {upload.declared_size} bytes"
-            changed = self._repo.record_outcome(upload_id, info.etag, "rejected", now, size=info.size, detected_type=detected, reason=reason)
-        elif detected != expected:
-            reason = f"Content is {detected or 'unrecognised'}, not {expected}"
-            changed = self._repo.record_outcome(upload_id, info.etag, "rejected", now, size=info.size, detected_type=detected, reason=reason)
+    # -- validation ---------------------------------------------------------------------
+    def _assign_roles(self, req: SessionRequest) -> list[FileSpec]:
+        files = req.files
+        if not 1 <= len(files) <= MAX_FILES:
+            raise ValidationError(f"A session holds 1 to {MAX_FILES} files", field="files")
+        if req.kind in ("model", "model-version"):
+            model = [f for f in files if f.role == "model" or (f.role is None and f.content_type in MODEL_TYPES)]
+            covers = [f for f in files if f not in model]
+            if len(model) != 1 or len(covers) != 1:
+                raise ValidationError("A model upload needs exactly one .safetensors (or .zip) file and one cover image",
+                                      field="files")
+            model[0].role, covers[0].role = "model", "cover"
+            if not model[0].name.lower().endswith((".safetensors", ".zip")):
+                raise ValidationError("The model file must be a .safetensors file or a .zip holding one", field="files")
+        elif req.kind == "images":
+            for f in files:
+                f.role = "image"
         else:
-            changed = self._repo.record_outcome(upload_id, info.etag, "received", now, size=info.size, detected_type=detected)
-        return "recorded" if changed else "duplicate"
+            if len(files) != 1:
+                raise ValidationError(f"A {req.kind} upload is exactly one image", field="files")
+            files[0].role = req.kind
+        for i, f in enumerate(files):
+            self._check_file(req.kind, i, f)
+        return files
+
+    @staticmethod
+    def _check_file(kind: str, i: int, f: FileSpec) -> None:
+        field = f"files.{i}"
+        if f.role == "model":
+            if f.content_type not in MODEL_TYPES:
+                raise ValidationError(f"Unsupported model content type; allowed: {', '.join(sorted(MODEL_TYPES))}",
+                                      field=f"{field}.contentType")
+            if f.size > MAX_MODEL_FILE:
+                raise PayloadTooLarge(f"Model files are limited to 5 GiB ({MAX_MODEL_FILE} bytes)", field=f"{field}.size")
+            return
+        allowed = AVATAR_TYPES if kind == "avatar" else IMAGE_TYPES
+        if f.content_type not in allowed:
+            raise ValidationError(f"Unsupported image type; allowed: {', '.join(sorted(allowed))}",
+                                  field=f"{field}.contentType")
+        limit = MAX_AVATAR_FILE if kind == "avatar" else MAX_IMAGE_FILE
+        if f.size > limit:
+            raise PayloadTooLarge(f"Images are limited to {limit // MiB} MiB ({limit} bytes)", field=f"{field}.size")
+
+    # -- sessions -----------------------------------------------------------------------
+    def create(self, owner: User, req: SessionRequest) -> tuple[UploadSession, dict[int, dict]]:
+        """Validate everything, then write: session first, so a failure later leaves nothing the
+        scheduled sweep cannot find and remove."""
+        if req.kind != "avatar" and owner.role < Role.CURATOR:
+            raise Forbidden("Requires the CURATOR role")
+        files = self._assign_roles(req)
+        now, sid = self._clock(), uuid.uuid4().hex
+        session = UploadSession(sid, owner.id, req.kind, "open", now, now + SESSION_TTL)
+        plan = self._plan(owner, req, session, files, now)
+        for i, f in enumerate(files):
+            key = f"{INCOMING_PREFIX}{sid}/{i}-{safe_filename(f.name)}"
+            upload = UploadFile(i, safe_filename(f.name), f.role, key, f.size, f.content_type, plan.asset_ids[i])
+            if f.size > SINGLE_PUT_LIMIT:
+                upload.multipart_id = self._storage.start_multipart(self._bucket, key, f.content_type)
+                upload.part_size = part_size_for(f.size)
+            session.files.append(upload)
+        self._sessions.create(session)
+        for gallery in plan.galleries:
+            self._galleries.create(gallery)
+        if plan.model:
+            self._models.create(plan.model)
+        for version in plan.versions:
+            self._versions.create(version)
+        for image in plan.images:
+            self._images.create(image)
+        for gallery_id, kind, asset_id, at in plan.entries:
+            self._entries.add(gallery_id, kind, asset_id, at)
+        return session, {f.index: self._urls(f, range(1, min(self.part_count(f), PART_URLS_PER_CALL) + 1))
+                         for f in session.files}
+
+    def _plan(self, owner: User, req: SessionRequest, session: UploadSession, files: list[FileSpec],
+              now: float) -> _Plan:
+        plan = _Plan([uuid.uuid4().hex for _ in files])
+        title = (req.title or "").strip()
+        if req.kind in ("model", "model-version"):
+            model_index = next(i for i, f in enumerate(files) if f.role == "model")
+            cover_index = 1 - model_index
+            version_id, cover_id = plan.asset_ids[model_index], plan.asset_ids[cover_index]
+            if req.kind == "model":
+                if not title:
+                    raise ValidationError("A model needs a title", field="title")
+                if not req.trigger_words:
+                    raise ValidationError("A model needs at least one trigger word", field="triggerWords")
+                model = ModelAsset(uuid.uuid4().hex, owner.id, title, AssetStatus.PROCESSING, now, now,
+                                   description=req.description, trigger_words=req.trigger_words, tags=req.tags or [],
+                                   category=req.category, visibility=req.visibility, primary_version_id=version_id,
+                                   cover_image_id=cover_id)
+                if req.gallery_id or req.gallery_title:
+                    model.gallery_id = session.gallery_id = self._target_gallery(owner, req, now, plan).id
+                    plan.entries.append((model.gallery_id, "model", model.id, now))
+                plan.model = model
+                version_name = req.version_name or "1.0"
+            else:
+                model = self._models.get(req.model_id or "")
+                if model is None or not can_manage(owner, model.owner_id):
+                    raise NotFound("Model not found", field="modelId")
+                if not req.version_name:
+                    raise ValidationError("A new version needs a name", field="versionName")
+                if any(v.name == req.version_name for v in self._versions.for_model(model.id)):
+                    raise Conflict("This model already has a version with that name", field="versionName")
+                version_name = req.version_name
+            session.model_id, session.version_id = model.id, version_id
+            plan.versions.append(ModelVersion(version_id, model.id, version_name, AssetStatus.PROCESSING,
+                                              safe_filename(files[model_index].name), "", now, now,
+                                              cover_image_id=cover_id))
+            plan.images.append(ImageAsset(cover_id, owner.id, f"{model.title} cover", AssetStatus.PROCESSING, "",
+                                          safe_filename(files[cover_index].name), now, now,
+                                          visibility=model.visibility, model_id=model.id))
+            return plan
+        gallery = None
+        if req.kind == "images":
+            gallery = self._target_gallery(owner, req, now, plan)
+        elif req.kind == "gallery-cover":
+            gallery = self._galleries.get(req.gallery_id or "")
+            if gallery is None or not can_manage(owner, gallery.owner_id):
+                raise NotFound("Gallery not found", field="galleryId")
+        session.gallery_id = gallery.id if gallery else None
+        for n, (image_id, f) in enumerate(zip(plan.asset_ids, files, strict=True)):
+            name = f"{title} #{n + 1}" if title and len(files) > 1 else (title or safe_filename(f.name))
+            in_gallery = req.kind == "images"
+            plan.images.append(ImageAsset(image_id, owner.id, name[:180], AssetStatus.PROCESSING, "",
+                                          safe_filename(f.name), now, now, visibility=req.visibility,
+                                          tags=req.tags or [], gallery_id=gallery.id if in_gallery else None))
+            if in_gallery:
+                plan.entries.append((gallery.id, "image", image_id, now + n / 1000))
+        return plan
+
+    def _target_gallery(self, owner: User, req: SessionRequest, now: float, plan: _Plan) -> Gallery:
+        if req.gallery_id:
+            gallery = self._galleries.get(req.gallery_id)
+            # Someone else's gallery is reported as missing: ids are not disclosed.
+            if gallery is None or not can_manage(owner, gallery.owner_id):
+                raise NotFound("Gallery not found", field="galleryId")
+            return gallery
+        title = (req.gallery_title or (f"{req.title} Collection" if req.title else "Uploads")).strip()[:160]
+        gallery = Gallery(uuid.uuid4().hex, owner.id, title, now, now, visibility=req.visibility)
+        plan.galleries.append(gallery)
+        return gallery
+
+    @staticmethod
+    def part_count(f: UploadFile) -> int:
+        return math.ceil(f.size / f.part_size) if f.multipart_id else 1
+
+    def _urls(self, f: UploadFile, part_numbers) -> dict:
+        if not f.multipart_id:
+            url, headers = self._storage.presign_put(self._bucket, f.key, f.content_type, f.size, self._ttl)
+            return {"method": "PUT", "url": url, "headers": headers}
+        return {"method": "multipart", "partSize": f.part_size, "partCount": self.part_count(f),
+                "parts": [{"partNumber": n, "url": self._storage.presign_part(self._bucket, f.key, f.multipart_id, n, self._ttl)}
+                          for n in part_numbers]}
+
+    def _owned_session(self, viewer: User, session_id: str) -> UploadSession:
+        session = self._sessions.get(session_id)
+        if session is None or not can_manage(viewer, session.owner_id):
+            raise NotFound("Upload session not found")
+        return session
+
+    def _open_session(self, viewer: User, session_id: str) -> UploadSession:
+        session = self._owned_session(viewer, session_id)
+        if session.status != "open":
+            raise Conflict(f"The upload session is {session.status}")
+        return session
+
+    def part_urls(self, viewer: User, session_id: str, file_index: int, part_numbers: list[int]) -> dict:
+        session = self._open_session(viewer, session_id)
+        f = self._file(session, file_index)
+        if not f.multipart_id:
+            return self._urls(f, [])
+        count = self.part_count(f)
+        bad = [n for n in part_numbers if not 1 <= n <= count]
+        if bad or not part_numbers or len(part_numbers) > PART_URLS_PER_CALL:
+            raise ValidationError(f"Part numbers must be 1..{count}, at most {PART_URLS_PER_CALL} per call",
+                                  field="partNumbers")
+        return self._urls(f, sorted(set(part_numbers)))
+
+    @staticmethod
+    def _file(session: UploadSession, index: int) -> UploadFile:
+        if not 0 <= index < len(session.files):
+            raise NotFound("No such file in this session", field="fileIndex")
+        return session.files[index]
+
+    def describe(self, viewer: User, session_id: str) -> tuple[UploadSession, list[dict]]:
+        """The session with, per file, what has arrived (uploaded parts for multipart files)."""
+        session = self._owned_session(viewer, session_id)
+        files = []
+        for f in session.files:
+            arrived = self._storage.head(self._bucket, f.key) is not None
+            state = {"index": f.index, "name": f.name, "role": f.role, "size": f.size, "uploaded": arrived,
+                     "assetId": f.asset_id, "multipart": bool(f.multipart_id)}
+            if f.multipart_id and not arrived and session.status == "open":
+                parts = self._storage.list_parts(self._bucket, f.key, f.multipart_id) or []
+                state.update(partSize=f.part_size, partCount=self.part_count(f),
+                             uploadedParts=[p["number"] for p in parts])
+            asset = self._versions.get(f.asset_id) if f.role == "model" else self._images.get(f.asset_id)
+            if asset:
+                state.update(status=asset.status, error=asset.error)
+            files.append(state)
+        return session, files
+
+    def complete(self, viewer: User, session_id: str) -> UploadSession:
+        session = self._open_session(viewer, session_id)
+        problems = []
+        for f in session.files:
+            if self._storage.head(self._bucket, f.key) is not None:
+                continue
+            if not f.multipart_id:
+                problems.append(f"{f.name}: not uploaded")
+                continue
+            parts = self._storage.list_parts(self._bucket, f.key, f.multipart_id)
+            if parts is None:
+                problems.append(f"{f.name}: the multipart upload no longer exists")
+                continue
+            missing = sorted(set(range(1, self.part_count(f) + 1)) - {p["number"] for p in parts})
+            if missing:
+                problems.append(f"{f.name}: missing parts {missing[:20]}")
+            elif sum(p["size"] for p in parts) != f.size:
+                problems.append(f"{f.name}: parts add up to {sum(p['size'] for p in parts)} bytes, not {f.size}")
+        if problems:
+            raise Conflict("Upload incomplete: " + "; ".join(problems))
+        for f in session.files:
+            if f.multipart_id and self._storage.head(self._bucket, f.key) is None:
+                self._storage.complete_multipart(self._bucket, f.key, f.multipart_id,
+                                                 self._storage.list_parts(self._bucket, f.key, f.multipart_id))
+        self._sessions.update(session.id, status="completed")
+        session.status = "completed"
+        return session
+
+    def abort(self, viewer: User, session_id: str) -> None:
+        self.discard(self._open_session(viewer, session_id), "aborted")
+
+    def discard(self, session: UploadSession, status: str) -> None:
+        """Remove everything an unfinished session created: parts, objects, placeholder records."""
+        for f in session.files:
+            if f.multipart_id:
+                self._storage.abort_multipart(self._bucket, f.key, f.multipart_id)
+        self._storage.delete_prefix(self._bucket, f"{INCOMING_PREFIX}{session.id}/")
+        for f in session.files:
+            repo = self._versions if f.role == "model" else self._images
+            asset = repo.get(f.asset_id)
+            if asset and asset.status != AssetStatus.READY:
+                repo.delete(f.asset_id)
+                if session.gallery_id and f.role == "image":
+                    self._entries.remove_asset(session.gallery_id, f.asset_id)
+        if session.kind == "model" and session.model_id:
+            model = self._models.get(session.model_id)
+            if model and model.status != AssetStatus.READY:
+                self._models.delete(model.id)
+                if model.gallery_id:
+                    self._entries.remove_asset(model.gallery_id, model.id)
+        self._sessions.update(session.id, status=status)
+
+    def sweep_expired(self, limit: int) -> dict:
+        """Scheduled: discard sessions left open past their expiry, then orphaned multipart uploads."""
+        now, discarded = self._clock(), []
+        for session in self._sessions.expired("open", now, limit):
+            self.discard(session, "expired")
+            discarded.append(session.id)
+        stale = self._storage.stale_multipart_uploads(self._bucket, INCOMING_PREFIX, now - SESSION_TTL - 3600, limit)
+        for key, upload_id in stale:
+            self._storage.abort_multipart(self._bucket, key, upload_id)
+        report = {"sessions": discarded, "count": len(discarded), "abortedMultipart": len(stale), "limit": limit,
+                  "ranAt": now}
+        if self._reports:
+            self._reports.record_schedule_run("sweep-uploads", report)
+        return report

@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from chalicelib import container
+from functions.ingest.pipeline import recompute_adult
 
 logger = Logger(service="visionsuit-ingest")
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -27,13 +28,19 @@ def _record_handler(record: SQSRecord) -> None:
     except ValueError:
         logger.warning("discarding non-JSON message", extra={"messageId": record.message_id})
         return  # retrying cannot fix it; nothing to record
-    if not isinstance(body, dict) or body.get("Event") == "s3:TestEvent" or "Records" not in body:
+    if isinstance(body, dict) and body.get("task") == "recompute-adult":
+        c = container.catalog()
+        result = recompute_adult(c.models, c.images, container.safety_service())
+        logger.info("adult flags recomputed", extra=result)
+        return
+    if not isinstance(body, dict) or body.get("Event") == "s3:TestEvent" or not isinstance(body.get("Records"), list):
         return  # S3's configuration test message, or something that is not an S3 event
     for s3_record in S3Event(body).records:
-        if not s3_record.event_name.startswith("ObjectCreated"):
+        # "ObjectCreated:*" from S3, "s3:ObjectCreated:*" from MinIO webhooks.
+        if not s3_record.event_name.removeprefix("s3:").startswith("ObjectCreated"):
             continue
         key = unquote_plus(s3_record.s3.get_object.key)
-        outcome = container.upload_service().ingest(s3_record.s3.bucket.name, key, s3_record.s3.get_object.etag)
+        outcome = container.ingest_pipeline().handle(s3_record.s3.bucket.name, key, s3_record.s3.get_object.etag)
         logger.info("ingest", extra={"key": key, "outcome": outcome, "messageId": record.message_id})
 
 

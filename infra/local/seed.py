@@ -1,14 +1,14 @@
-"""Demo content for ``make dev``, created through the same paths users take."""
+"""Demo content for ``make dev``, created through the same paths users take (API + presigned PUTs)."""
 from __future__ import annotations
 
+import json
 import secrets
 import struct
 import zlib
 
-import requests
-
 from chalicelib import container
 from chalicelib.models import Role
+from chalicelib.uploader import FileSource, Uploader
 
 
 def admin(email: str, password: str | None) -> str | None:
@@ -16,27 +16,49 @@ def admin(email: str, password: str | None) -> str | None:
     return generated
 
 
-def demo_png(width: int = 64, height: int = 64) -> bytes:
+def demo_png(width: int = 64, height: int = 64, tint: int = 160, text: dict[str, str] | None = None) -> bytes:
     """A small gradient PNG, generated so nothing has to be downloaded or shipped."""
-    rows = b"".join(b"\x00" + bytes(v for x in range(width) for v in (x * 4 % 256, y * 4 % 256, 160)) for y in range(height))
+    rows = b"".join(b"\x00" + bytes(v for x in range(width) for v in (x * 4 % 256, y * 4 % 256, tint))
+                    for y in range(height))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    texts = b"".join(chunk(b"tEXt", k.encode("latin-1") + b"\x00" + v.encode("latin-1")) for k, v in (text or {}).items())
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + texts + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
+
+
+def demo_safetensors(rank: int = 4) -> bytes:
+    """A tiny but valid SD1.5-shaped LoRA with kohya metadata."""
+    tensors, offset = {}, 0
+    for name, shape in (("lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn2_to_k.lora_down.weight", (rank, 768)),
+                        ("lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn2_to_k.lora_up.weight", (320, rank))):
+        size = shape[0] * shape[1] * 2
+        tensors[name] = {"dtype": "F16", "shape": list(shape), "data_offsets": [offset, offset + size]}
+        offset += size
+    tensors["__metadata__"] = {
+        "ss_base_model_version": "sd_v1", "ss_network_module": "networks.lora", "ss_network_dim": str(rank),
+        "ss_network_alpha": "1", "ss_output_name": "demo_gradient", "ss_resolution": "(512, 512)",
+        "ss_tag_frequency": json.dumps({"10_gradient": {"gradient": 12, "abstract": 7}}), "ss_num_train_images": "12",
+    }
+    header = json.dumps(tensors, separators=(",", ":")).encode()
+    header += b" " * (-len(header) % 8)
+    return struct.pack("<Q", len(header)) + header + bytes(offset)
 
 
 def demo_content(base_url: str) -> None:
-    """A demo curator and one image that travels presigned PUT -> S3 event -> ingest."""
-    auth = container.auth_service()
+    """A demo curator, a LoRA with its cover and a small gallery, uploaded through the real flow."""
     password = secrets.token_urlsafe(15)
-    curator, _ = auth.upsert_account("curator@visionsuit.local", "Demo Curator", Role.CURATOR, password)
-    session = requests.Session()
-    token = session.post(f"{base_url}/api/auth/login", json={"email": curator.email, "password": password}, timeout=30).json()
-    session.headers["Authorization"] = f"Bearer {token['data']['token']}"
-    image = demo_png()
-    created = session.post(f"{base_url}/api/uploads", json={"filename": "demo-gradient.png", "contentType": "image/png",
-                                                            "size": len(image)}, timeout=30).json()["data"]
-    put = created["put"]
-    requests.put(put["url"], data=image, headers=put["headers"], timeout=30).raise_for_status()
+    container.auth_service().upsert_account("curator@visionsuit.local", "Demo Curator", Role.CURATOR, password)
+    uploader = Uploader.login(base_url, "curator@visionsuit.local", password)
+    cover = demo_png(tint=200, text={"parameters": "gradient, abstract\nSteps: 20, Sampler: Euler a, CFG scale: 7, "
+                                                  "Seed: 1, Size: 64x64"})
+    session = uploader.upload(
+        "model", [FileSource.from_bytes("demo_gradient.safetensors", demo_safetensors(), "application/octet-stream"),
+                  FileSource.from_bytes("cover.png", cover, "image/png")],
+        title="Demo Gradient LoRA", description="Generated demo model.", triggerWords=["gradient"],
+        tags=["demo", "abstract"], visibility="public", galleryTitle="Demo Gallery")
+    renders = [FileSource.from_bytes(f"render-{t}.png", demo_png(tint=t), "image/png") for t in (40, 90, 140)]
+    uploader.upload("images", renders, title="Gradient study", visibility="public", galleryId=session["galleryId"])

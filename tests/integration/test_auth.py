@@ -123,8 +123,8 @@ def test_role_checks_use_the_stored_role(make_user):
     assert_error(member["api"].get("/api/settings"), 403, "FORBIDDEN")
     assert_error(curator["api"].get("/api/settings"), 403, "FORBIDDEN")
     assert admin["api"].get("/api/settings").status_code == 200
-    assert_error(member["api"].post("/api/uploads", json={"filename": "a.png", "contentType": "image/png", "size": 10}),
-                 403, "FORBIDDEN")
+    assert_error(member["api"].post("/api/uploads", json={"kind": "images", "files": [
+        {"name": "a.png", "contentType": "image/png", "size": 10}]}), 403, "FORBIDDEN")
     # Demotion takes effect on the very next request, with the same token.
     from chalicelib import container
     from chalicelib.models import Role

@@ -1,0 +1,199 @@
+"""Upload sessions over HTTP: presigned PUTs, multipart, resume, complete, abort, limits, permissions."""
+import pytest
+
+from infra.local.seed import demo_png, demo_safetensors
+from tests.integration.conftest import S3, STACK, assert_error, wait_for
+
+MiB = 1024 * 1024
+PNG = demo_png(32, 32)
+LORA = demo_safetensors()
+
+
+def sized_safetensors(total: int) -> bytes:
+    """A valid safetensors file of exactly ``total`` bytes: one U8 tensor fills the data region."""
+    import json
+
+    header = b""
+    for _ in range(3):  # the header's length depends on the tensor size written in it
+        n = total - 8 - len(header)
+        raw = json.dumps({"__metadata__": {"ss_base_model_version": "sdxl_base_v1-0"},
+                          "blob": {"dtype": "U8", "shape": [n], "data_offsets": [0, n]}}).encode()
+        header = raw + b" " * (-len(raw) % 8)
+    return len(header).to_bytes(8, "little") + header + bytes(total - 8 - len(header))
+
+
+def _model_session(user, model=LORA, cover=PNG, **extra):
+    body = {"kind": "model", "title": "Test LoRA", "triggerWords": ["tst"], "tags": ["test"], "visibility": "public",
+            "files": [{"name": "test.safetensors", "size": len(model), "contentType": "application/octet-stream"},
+                      {"name": "cover.png", "size": len(cover), "contentType": "image/png"}], **extra}
+    r = user["api"].post("/api/uploads", json=body)
+    assert r.status_code == 201, r.text
+    return r.json()["data"]
+
+
+def _put(f, data):
+    up = f["upload"]
+    r = S3.put(up["url"], data=data, headers=up["headers"], timeout=60)
+    r.raise_for_status()
+
+
+def _model_status(user, model_id):
+    return user["api"].get(f"/api/models/{model_id}/status").json()["data"]
+
+
+def upload_model(user, model=LORA, cover=PNG, **extra):
+    session = _model_session(user, model, cover, **extra)
+    _put(session["files"][0], model)
+    _put(session["files"][1], cover)
+    done = wait_for(lambda: (s := _model_status(user, session["modelId"]))["status"] != "processing" and s)
+    return session, done
+
+
+def test_model_upload_becomes_ready_with_metadata_and_hashes(make_user):
+    curator = make_user("CURATOR")
+    session, done = upload_model(curator)
+    assert done["status"] == "ready", done
+    version = done["versions"][0]
+    assert version["status"] == "ready" and version["name"] == "1.0" and version["size"] == len(LORA)
+    assert set(version["hashes"]) >= {"sha256", "autov2", "autov3", "crc32", "blake3"}
+    assert version["metadata"]["baseModel"] == "SD1.5"
+    assert set(done["cover"]) == {"grid", "preview"}
+    thumb = S3.get(done["cover"]["grid"], timeout=10)
+    assert thumb.status_code == 200 and thumb.content[:4] == b"RIFF" and thumb.content[8:12] == b"WEBP"
+
+
+def test_images_session_into_a_new_gallery(make_user):
+    curator = make_user("CURATOR")
+    renders = [demo_png(16, 16, tint=t) for t in (10, 20)]
+    r = curator["api"].post("/api/uploads", json={
+        "kind": "images", "title": "Batch", "galleryTitle": "My renders", "visibility": "public",
+        "files": [{"name": f"r{i}.png", "size": len(d), "contentType": "image/png"} for i, d in enumerate(renders)]})
+    assert r.status_code == 201, r.text
+    session = r.json()["data"]
+    assert session["galleryId"]
+    for f, data in zip(session["files"], renders, strict=True):
+        _put(f, data)
+    for f in session["files"]:
+        status = wait_for(lambda f=f: (s := curator["api"].get(f"/api/images/{f['assetId']}/status").json()["data"])["status"] != "processing" and s)
+        assert status["status"] == "ready" and status["mime"] == "image/png" and status["width"] == 16
+
+
+def test_declared_limits_are_enforced_up_front(make_user):
+    curator = make_user("CURATOR")
+    big = {"name": "huge.safetensors", "size": 5 * 1024 * MiB + 1, "contentType": "application/octet-stream"}
+    cover = {"name": "c.png", "size": 100, "contentType": "image/png"}
+    body = assert_error(curator["api"].post("/api/uploads", json={"kind": "model", "title": "t", "triggerWords": ["x"],
+                                                                  "files": [big, cover]}), 413, "PAYLOAD_TOO_LARGE")
+    assert "5 GiB" in body["errors"][0]["message"]
+    images = [{"name": f"{i}.png", "size": 10, "contentType": "image/png"} for i in range(13)]
+    assert_error(curator["api"].post("/api/uploads", json={"kind": "images", "files": images}), 400, "VALIDATION_ERROR")
+    big_image = {"name": "big.png", "size": 64 * MiB + 1, "contentType": "image/png"}
+    body = assert_error(curator["api"].post("/api/uploads", json={"kind": "images", "files": [big_image]}), 413,
+                        "PAYLOAD_TOO_LARGE")
+    assert "64 MiB" in body["errors"][0]["message"]
+    assert_error(curator["api"].post("/api/uploads", json={"kind": "model", "title": "t", "files": [
+        {"name": "m.safetensors", "size": 10, "contentType": "application/octet-stream"}, cover]}), 400,
+        "VALIDATION_ERROR", "triggerWords")
+    assert_error(curator["api"].post("/api/uploads", json={"kind": "model", "title": "t", "triggerWords": ["x"], "files": [
+        {"name": "m.exe", "size": 10, "contentType": "application/octet-stream"}, cover]}), 400, "VALIDATION_ERROR")
+    assert_error(curator["api"].post("/api/uploads", json={"kind": "images", "files": [
+        {"name": "x.svg", "size": 10, "contentType": "image/svg+xml"}]}), 400, "VALIDATION_ERROR")
+    assert_error(curator["api"].post("/api/uploads", json={"kind": "avatar", "files": [
+        {"name": "a.gif", "size": 10, "contentType": "image/gif"}]}), 400, "VALIDATION_ERROR")
+    assert_error(curator["api"].post("/api/uploads", json={"kind": "avatar", "files": [
+        {"name": "a.png", "size": 6 * MiB, "contentType": "image/png"}]}), 413, "PAYLOAD_TOO_LARGE")
+
+
+def test_members_may_only_upload_avatars(make_user):
+    member = make_user()
+    assert_error(member["api"].post("/api/uploads", json={"kind": "images", "files": [
+        {"name": "a.png", "size": len(PNG), "contentType": "image/png"}]}), 403, "FORBIDDEN")
+    r = member["api"].post("/api/uploads", json={"kind": "avatar", "files": [
+        {"name": "me.png", "size": len(PNG), "contentType": "image/png"}]})
+    assert r.status_code == 201
+    _put(r.json()["data"]["files"][0], PNG)
+    from chalicelib import container
+
+    wait_for(lambda: container.users_repo().get(member["id"]).avatar_image_id == r.json()["data"]["files"][0]["assetId"])
+
+
+def test_multipart_upload_resume_complete(make_user):
+    curator = make_user("CURATOR")
+    big = sized_safetensors(70 * MiB)  # above the single-PUT limit
+    session = _model_session(curator, model=big)
+    mp = session["files"][0]["upload"]
+    assert mp["method"] == "multipart" and mp["partSize"] == 8 * MiB and mp["partCount"] == 9
+    # Upload some parts, then "resume": the session lists what arrived and hands out more URLs.
+    etags = {}
+    for part in mp["parts"][:4]:
+        n = part["partNumber"]
+        r = S3.put(part["url"], data=big[(n - 1) * 8 * MiB:n * 8 * MiB], timeout=60)
+        r.raise_for_status()
+        etags[n] = r.headers["ETag"]
+    state = curator["api"].get(f"/api/uploads/{session['id']}").json()["data"]
+    assert state["files"][0]["uploadedParts"] == [1, 2, 3, 4]
+    assert_error(curator["api"].post(f"/api/uploads/{session['id']}/complete", json={}), 409, "CONFLICT")
+    more = curator["api"].post(f"/api/uploads/{session['id']}/parts", json={"fileIndex": 0, "partNumbers": [5, 6, 7, 8, 9]})
+    assert more.status_code == 200
+    for part in more.json()["data"]["parts"]:
+        n = part["partNumber"]
+        S3.put(part["url"], data=big[(n - 1) * 8 * MiB:n * 8 * MiB], timeout=60).raise_for_status()
+    assert_error(curator["api"].post(f"/api/uploads/{session['id']}/parts", json={"fileIndex": 0, "partNumbers": [10]}),
+                 400, "VALIDATION_ERROR", "partNumbers")
+    _put(session["files"][1], PNG)
+    r = curator["api"].post(f"/api/uploads/{session['id']}/complete", json={})
+    assert r.status_code == 200 and r.json()["data"]["status"] == "completed"
+    done = wait_for(lambda: (s := _model_status(curator, session["modelId"]))["status"] != "processing" and s, timeout=60)
+    assert done["status"] == "ready", done
+    assert done["versions"][0]["size"] == len(big)
+    import hashlib
+
+    assert done["versions"][0]["hashes"]["sha256"] == hashlib.sha256(big).hexdigest().upper()
+
+
+def test_abort_removes_everything(make_user, runtime):
+    import boto3
+
+    curator = make_user("CURATOR")
+    session = _model_session(curator)
+    _put(session["files"][1], PNG)
+    wait_for(lambda: curator["api"].get(f"/api/images/{session['files'][1]['assetId']}/status").json()["data"]["status"] != "processing")
+    assert curator["api"].delete(f"/api/uploads/{session['id']}").status_code == 204
+    assert_error(curator["api"].get(f"/api/models/{session['modelId']}/status"), 404, "NOT_FOUND")
+    s3 = boto3.client("s3")
+    listed = s3.list_objects_v2(Bucket=runtime.env["VS_BUCKET_MEDIA"], Prefix=f"incoming/{session['id']}/")
+    assert listed.get("KeyCount", 0) == 0
+    assert_error(curator["api"].delete(f"/api/uploads/{session['id']}"), 409, "CONFLICT")
+    assert_error(curator["api"].post(f"/api/uploads/{session['id']}/complete", json={}), 409, "CONFLICT")
+
+
+def test_sessions_are_private(make_user, admin, api):
+    owner, other = make_user("CURATOR"), make_user("CURATOR")
+    session = _model_session(owner)
+    for path in (f"/api/uploads/{session['id']}",):
+        assert_error(other["api"].get(path), 404, "NOT_FOUND")
+        assert_error(api.get(path), 401, "UNAUTHORIZED")
+        assert admin["api"].get(path).status_code == 200
+    assert_error(other["api"].delete(f"/api/uploads/{session['id']}"), 404, "NOT_FOUND")
+    # A processing model is invisible to everyone but its owner and admins.
+    assert_error(other["api"].get(f"/api/models/{session['modelId']}/status"), 404, "NOT_FOUND")
+    assert owner["api"].get(f"/api/models/{session['modelId']}/status").status_code == 200
+
+
+def test_target_gallery_of_someone_else_is_not_found(make_user):
+    owner, other = make_user("CURATOR"), make_user("CURATOR")
+    session = _model_session(owner, galleryTitle="Mine")
+    r = other["api"].post("/api/uploads", json={"kind": "images", "galleryId": session["galleryId"], "files": [
+        {"name": "a.png", "size": len(PNG), "contentType": "image/png"}]})
+    assert_error(r, 404, "NOT_FOUND", "galleryId")
+
+
+@pytest.mark.skipif(STACK == "embedded", reason="moto never checks presigned signatures; runs on the LocalStack tier")
+def test_tampered_retyped_or_resized_presigned_put_is_refused(make_user):
+    curator = make_user("CURATOR")
+    session = _model_session(curator)
+    up = session["files"][1]["upload"]
+    assert S3.put(up["url"].replace("X-Amz-Signature=", "X-Amz-Signature=0"), data=PNG, headers=up["headers"],
+                        timeout=30).status_code == 403
+    assert S3.put(up["url"], data=PNG, headers={"Content-Type": "text/html"}, timeout=30).status_code == 403
+    assert S3.put(up["url"], data=PNG + b"x", headers=up["headers"], timeout=30).status_code == 403
