@@ -369,9 +369,15 @@ class UploadService:
         for session in self._sessions.expired("open", now, limit):
             self.discard(session, "expired")
             discarded.append(session.id)
-        stale = self._storage.stale_multipart_uploads(self._bucket, INCOMING_PREFIX, now - SESSION_TTL - 3600, limit)
-        for key, upload_id in stale:
-            self._storage.abort_multipart(self._bucket, key, upload_id)
+        stale = []
+        for key, upload_id in self._storage.stale_multipart_uploads(self._bucket, INCOMING_PREFIX,
+                                                                    now - SESSION_TTL - 3600, limit):
+            # Only orphans: a multipart upload of a session that is still open is that session's business
+            # (its own expiry discards it above), whatever age the store reports.
+            owner = self._sessions.get(key[len(INCOMING_PREFIX):].split("/", 1)[0])
+            if owner is None or owner.status != "open":
+                self._storage.abort_multipart(self._bucket, key, upload_id)
+                stale.append(key)
         report = {"sessions": discarded, "count": len(discarded), "abortedMultipart": len(stale), "limit": limit,
                   "ranAt": now}
         if self._reports:
