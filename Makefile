@@ -42,6 +42,10 @@ package: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.api_latency
+	$(BIN)/python -m bench.hashing
+	$(BIN)/python -m bench.thumbnails
+	$(BIN)/python -m bench.ingest_latency
+	bash scripts/stack/tier2.sh bash -c '$(BIN)/python -m bench.header_read --s3-endpoint $$AWS_ENDPOINT_URL'
 
 create-admin: $(STAMP)
 	$(BIN)/python -m chalicelib.cli create-admin --dev --email "$(EMAIL)" $(if $(PASSWORD_STDIN),--password-stdin,--generate)

@@ -128,18 +128,27 @@ def measure_server(range_getter: Callable[[str], ReadRange], runs: int) -> dict:
 
 
 def moto_s3_results(runs: int) -> dict:
-    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        os.environ[name] = value
-    import boto3
-    from boto3.s3.transfer import TransferConfig
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    s3 = boto3.client("s3", endpoint_url=f"http://{host}:{port}", region_name="us-east-1")
+    try:
+        return s3_results(f"http://{host}:{port}", runs)
+    finally:
+        server.stop()
+
+
+def s3_results(endpoint: str, runs: int) -> dict:
+    """The measurement through boto3 ranged GETs against any S3 endpoint (moto, LocalStack, MinIO)."""
+    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        os.environ.setdefault(name, value)
+    import boto3
+    from boto3.s3.transfer import TransferConfig
+
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
     try:
         s3.create_bucket(Bucket=BUCKET)
         s3.upload_file(str(SMALL_PATH), BUCKET, SMALL_PATH.name)
@@ -158,7 +167,6 @@ def moto_s3_results(runs: int) -> dict:
     finally:
         for path in (SMALL_PATH, LARGE_PATH):
             s3.delete_object(Bucket=BUCKET, Key=path.name)
-        server.stop()
 
 
 def range_http_results(runs: int) -> dict:
@@ -182,10 +190,14 @@ def range_http_results(runs: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=20)
-    runs = parser.parse_args().runs
+    parser.add_argument("--s3-endpoint", help="also measure against this S3 endpoint (e.g. LocalStack)")
+    args = parser.parse_args()
+    runs = args.runs
     write_bench_files()
     try:
         results = {"moto_s3": moto_s3_results(runs), "range_http": range_http_results(runs)}
+        if args.s3_endpoint:
+            results["external_s3"] = {"endpoint": args.s3_endpoint, **s3_results(args.s3_endpoint, runs)}
     finally:
         LARGE_PATH.unlink(missing_ok=True)
     print(json.dumps({

@@ -97,6 +97,36 @@ class Storage:
         self.delete(bucket, keys)
         return len(keys)
 
+    def write_stream(self, bucket: str, key: str, chunks, content_type: str, part_size: int = 8 * 1024 * 1024) -> int:
+        """Store a stream of unknown length without holding it: multipart when it outgrows one part."""
+        buffer, parts, upload_id, number, total = bytearray(), [], None, 0, 0
+        try:
+            for chunk in chunks:
+                buffer += chunk
+                total += len(chunk)
+                while len(buffer) >= part_size:
+                    if upload_id is None:
+                        upload_id = self.start_multipart(bucket, key, content_type)
+                    number += 1
+                    r = self._client.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number,
+                                                 Body=bytes(buffer[:part_size]))
+                    parts.append({"number": number, "etag": r["ETag"]})
+                    del buffer[:part_size]
+            if upload_id is None:
+                self.put(bucket, key, bytes(buffer), content_type)
+                return total
+            if buffer:
+                number += 1
+                r = self._client.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number,
+                                             Body=bytes(buffer))
+                parts.append({"number": number, "etag": r["ETag"]})
+            self.complete_multipart(bucket, key, upload_id, parts)
+            return total
+        except BaseException:
+            if upload_id is not None:
+                self.abort_multipart(bucket, key, upload_id)
+            raise
+
     # -- multipart uploads (large files, resumable) ------------------------------------
     def start_multipart(self, bucket: str, key: str, content_type: str) -> str:
         return self._client.create_multipart_upload(Bucket=bucket, Key=key, ContentType=content_type)["UploadId"]

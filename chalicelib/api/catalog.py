@@ -26,9 +26,20 @@ def image_status(ctx):
     return presenters.image_status(image, service.preview_urls(image), ctx.user)
 
 
+@router.route("/models/{model_id}/versions/{version_id}/header", summary="302 to the raw safetensors header (owner/admin)",
+              role=Role.USER, status=302)
+def header(ctx):
+    return _redirect(container.catalog_service().header_url(ctx.user, ctx.path_params["model_id"],
+                                                            ctx.path_params["version_id"]))
+
+
+def _redirect(url: str) -> Response:
+    return Response(body=envelope.ok({"url": url}), status_code=302,
+                    headers={"Location": url, "Content-Type": "application/json", "Cache-Control": "no-store"})
+
+
 @router.route("/models/{model_id}/versions/{version_id}/download", summary="302 to a short-lived presigned download",
               role=Role.USER, status=302)
 def download(ctx):
-    url = container.catalog_service().download(ctx.user, ctx.path_params["model_id"], ctx.path_params["version_id"])
-    return Response(body=envelope.ok({"url": url}), status_code=302,
-                    headers={"Location": url, "Content-Type": "application/json", "Cache-Control": "no-store"})
+    return _redirect(container.catalog_service().download(ctx.user, ctx.path_params["model_id"],
+                                                          ctx.path_params["version_id"]))

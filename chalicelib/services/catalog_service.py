@@ -62,6 +62,15 @@ class CatalogService:
                         "title": model.title, "versionName": version.name, "hashes": version.hashes}
         raise NotFound("No model matches this hash")
 
+    def header_url(self, viewer: User | None, model_id: str, version_id: str) -> str:
+        """The full safetensors header (training metadata) is for the owner and administrators only."""
+        model = self._models.get(model_id)
+        version = self._versions.get(version_id)
+        if (model is None or version is None or version.model_id != model.id or not version.header_key
+                or not can_manage(viewer, model.owner_id)):
+            raise NotFound("Header not found")
+        return self._storage.presign_get(self._bucket, version.header_key, self._ttl, content_type="application/json")
+
     def download(self, viewer: User | None, model_id: str, version_id: str) -> str:
         if viewer is None:
             raise Unauthorized("Sign in to download")

@@ -19,8 +19,14 @@ from pathlib import PurePosixPath
 from chalicelib.errors import StorageError
 from chalicelib.models import AssetStatus, ModelVersion, UploadFile, UploadSession
 from chalicelib.services import safety_service
-from chalicelib.services.upload_service import INCOMING_PREFIX, MAX_AVATAR_FILE, MAX_IMAGE_FILE
-from functions.ingest import generation_metadata, hashing, images, safetensors_meta, thumbnails
+from chalicelib.services.upload_service import (
+    INCOMING_PREFIX,
+    MAX_AVATAR_FILE,
+    MAX_IMAGE_FILE,
+    MAX_MODEL_FILE,
+    safe_filename,
+)
+from functions.ingest import archives, generation_metadata, hashing, images, safetensors_meta, thumbnails
 
 DERIVED_PREFIX = "derived/"
 THUMB_CACHE = "public, max-age=31536000, immutable"
@@ -76,18 +82,21 @@ class IngestPipeline:
             return "orphan"
         if version.source_etag == info.etag and version.status != AssetStatus.PROCESSING:
             return "duplicate"
+        key, size, filename = upload.key, info.size, upload.name
         try:
             if info.size != upload.size:
                 raise Poison(f"The file is {info.size} bytes, not the announced {upload.size}")
+            if self._storage.read_range(self._bucket, upload.key, 0, 4) == archives.ZIP_MAGIC:
+                key, size, filename = self._unpack(version, upload, info)
             header = safetensors_meta.read_header(
-                lambda start, length: self._storage.read_range(self._bucket, upload.key, start, length), info.size,
+                lambda start, length: self._storage.read_range(self._bucket, key, start, length), size,
                 max_header=HEADER_CAP)
-        except (Poison, safetensors_meta.InvalidSafetensors) as e:
+        except (Poison, safetensors_meta.InvalidSafetensors, archives.InvalidArchive) as e:
             self._versions.update(version.id, status=AssetStatus.ERROR, error=str(e)[:500], source_etag=info.etag,
                                   key=upload.key, size=info.size, updated_at=self._clock())
             return "rejected"
-        with hashing.MultiHasher(header.data_offset, info.size) as hasher:  # worker threads end with the block
-            for chunk in self._storage.iter_chunks(self._bucket, upload.key):
+        with hashing.MultiHasher(header.data_offset, size) as hasher:  # worker threads end with the block
+            for chunk in self._storage.iter_chunks(self._bucket, key):
                 hasher.update(chunk)
             digests = hasher.result()
         header_key = f"{DERIVED_PREFIX}versions/{version.id}/header.json"
@@ -99,14 +108,24 @@ class IngestPipeline:
             "tagFrequency": dict(list(header.tag_frequency.items())[:200]), "tensorCount": header.tensor_count,
             "modelspec": header.modelspec,
         }
-        self._index_hashes(version, digests, upload.name)
-        self._versions.update(version.id, status=AssetStatus.READY, error=None, source_etag=info.etag, key=upload.key,
-                              size=info.size, hashes=digests, metadata=summary, header_key=header_key,
+        self._index_hashes(version, digests, filename)
+        self._versions.update(version.id, status=AssetStatus.READY, error=None, source_etag=info.etag, key=key,
+                              size=size, filename=filename, hashes=digests, metadata=summary, header_key=header_key,
                               updated_at=self._clock())
         if session.kind == "model":
             self._models.update(version.model_id, base_model=header.base_model, kind=header.kind,
                                 updated_at=self._clock())
         return "recorded"
+
+    def _unpack(self, version: ModelVersion, upload: UploadFile, info) -> tuple[str, int, str]:
+        """Stream the archive's .safetensors into its own object (key derived from the source ETag)."""
+        name, _, stream = archives.single_safetensors(
+            lambda start, length: self._storage.read_range(self._bucket, upload.key, start, length), info.size,
+            MAX_MODEL_FILE)
+        filename = safe_filename(name)
+        key = f"{DERIVED_PREFIX}versions/{version.id}/{info.etag[:16]}-{filename}"
+        size = self._storage.write_stream(self._bucket, key, stream, "application/octet-stream")
+        return key, size, filename
 
     def _index_hashes(self, version: ModelVersion, digests: dict, filename: str) -> None:
         values = {name.upper(): value for name, value in digests.items() if value}

@@ -62,6 +62,7 @@ class LocalRuntime:
         self.env.update(o.extra_env)
         self.env.setdefault("VS_JWT_SECRET", secrets.token_urlsafe(48))
         self.env.setdefault("VS_CALLBACK_SECRET", secrets.token_urlsafe(48))
+        self.env.setdefault("VS_STORAGE_EVENTS_SECRET", secrets.token_urlsafe(48))
         os.environ.update(self.env)
         import app as api  # after the environment is complete: PynamoDB reads table names at import
 

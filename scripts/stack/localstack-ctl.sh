@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # LocalStack (localstack-core 2026.3.0, host mode, no Docker) in the background.
-# Usage: localstack-ctl.sh start|stop|status   Env: LS_PORT [47566], LS_EAGER [0], VS_DATA_DIR
+# Usage: localstack-ctl.sh start|stop|status   Env: LS_PORT [24566], LS_EAGER [0], VS_DATA_DIR
 # State/log/pid: $VS_DATA_DIR/stack/ls-home. Run setup.sh first.
 set -euo pipefail
 . "$(dirname "$0")/_common.sh"

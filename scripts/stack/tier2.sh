@@ -2,7 +2,7 @@
 # Run a command against the tier-2 stack: LocalStack (S3, SQS, Step Functions, EventBridge, IAM, STS, Logs)
 # plus standalone DynamoDB Local. Both servers are always stopped afterwards; exits with the command's code.
 # Usage: scripts/stack/tier2.sh <command...>   e.g. scripts/stack/tier2.sh .venv/bin/pytest tests/integration
-# Env: LS_PORT [47566], DDB_PORT [47800], VS_DATA_DIR, PY313 (see setup.sh). Our own messages go to stderr.
+# Env: LS_PORT [24566], DDB_PORT [24800], VS_DATA_DIR, PY313 (see setup.sh). Our own messages go to stderr.
 set -uo pipefail
 [ $# -gt 0 ] || { echo "usage: $0 <command...>" >&2; exit 2; }
 . "$(dirname "$0")/_common.sh"
