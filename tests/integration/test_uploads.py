@@ -223,3 +223,36 @@ def test_sweep_discards_expired_sessions_and_orphan_multiparts(make_user, admin,
         upload_id = s3.create_multipart_upload(Bucket=bucket, Key=orphan)["UploadId"]
         wait_for(lambda: upload_id not in {u["UploadId"] for u in
                                            s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])})
+
+
+def test_new_model_version_and_gallery_cover(make_user):
+    curator, other = make_user("CURATOR"), make_user("CURATOR")
+    session, done = upload_model(curator, model=demo_safetensors(rank=11), galleryTitle="Versions")
+    v2 = demo_safetensors(rank=12)
+    body = {"kind": "model-version", "modelId": session["modelId"], "versionName": "2.0", "files": [
+        {"name": "v2.safetensors", "size": len(v2), "contentType": "application/octet-stream"},
+        {"name": "c2.png", "size": len(PNG), "contentType": "image/png"}]}
+    assert_error(other["api"].post("/api/uploads", json=body), 404, "NOT_FOUND", "modelId")
+    assert_error(curator["api"].post("/api/uploads", json={**body, "versionName": "1.0"}), 409, "CONFLICT", "versionName")
+    assert_error(curator["api"].post("/api/uploads", json={k: v for k, v in body.items() if k != "versionName"}),
+                 400, "VALIDATION_ERROR", "versionName")
+    r = curator["api"].post("/api/uploads", json=body)
+    assert r.status_code == 201
+    created = r.json()["data"]
+    _put(created["files"][0], v2)
+    _put(created["files"][1], PNG)
+    status = wait_for(lambda: (s := _model_status(curator, session["modelId"])) and
+                      all(v["status"] != "processing" for v in s["versions"]) and len(s["versions"]) == 2 and s)
+    assert sorted(v["name"] for v in status["versions"]) == ["1.0", "2.0"]
+    from chalicelib import container
+
+    assert container.catalog().models.get(session["modelId"]).primary_version_id == created["versionId"]
+    cover = demo_png(20, 20, tint=7)
+    r = curator["api"].post("/api/uploads", json={"kind": "gallery-cover", "galleryId": session["galleryId"], "files": [
+        {"name": "cover.png", "size": len(cover), "contentType": "image/png"}]})
+    assert r.status_code == 201
+    _put(r.json()["data"]["files"][0], cover)
+    wait_for(lambda: container.catalog().galleries.get(session["galleryId"]).cover_image_id == r.json()["data"]["files"][0]["assetId"])
+    assert_error(other["api"].post("/api/uploads", json={"kind": "gallery-cover", "galleryId": session["galleryId"],
+                                                         "files": [{"name": "c.png", "size": 10, "contentType": "image/png"}]}),
+                 404, "NOT_FOUND", "galleryId")
