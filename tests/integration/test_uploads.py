@@ -197,6 +197,16 @@ def test_tampered_retyped_or_resized_presigned_put_is_refused(make_user):
                         timeout=30).status_code == 403
     assert S3.put(up["url"], data=PNG, headers={"Content-Type": "text/html"}, timeout=30).status_code == 403
     assert S3.put(up["url"], data=PNG + b"x", headers=up["headers"], timeout=30).status_code == 403
+    # An expired URL is refused too (the service hands out 15-minute URLs; this one lives 1 s).
+    import time
+
+    from chalicelib import container
+
+    key = container.catalog().sessions.get(session["id"]).files[1].key
+    short, headers = container.storage().presign_put(container.config().bucket("media"), key, "image/png", len(PNG), 1)
+    time.sleep(2.5)
+    assert S3.put(short, data=PNG, headers=headers, timeout=30).status_code == 403
+    assert curator["api"].get(f"/api/images/{session['files'][1]['assetId']}/status").json()["data"]["status"] == "processing"
 
 
 def test_sweep_discards_expired_sessions_and_orphan_multiparts(make_user, admin, runtime):
