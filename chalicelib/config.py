@@ -21,6 +21,13 @@ def _env(name: str, default: str | None = None) -> str:
     return value
 
 
+def _secret(name: str) -> bytes:
+    secret = _env(name)
+    if len(secret) < 32:
+        raise ConfigurationError(f"{name} must be at least 32 characters")
+    return secret.encode()
+
+
 def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
@@ -37,17 +44,11 @@ class Config:
 
     @cached_property
     def jwt_secret(self) -> bytes:
-        secret = _env("VS_JWT_SECRET")
-        if len(secret) < 32:
-            raise ConfigurationError("VS_JWT_SECRET must be at least 32 characters")
-        return secret.encode()
+        return _secret("VS_JWT_SECRET")
 
     @cached_property
     def callback_secret(self) -> bytes:
-        secret = _env("VS_CALLBACK_SECRET")
-        if len(secret) < 32:
-            raise ConfigurationError("VS_CALLBACK_SECRET must be at least 32 characters")
-        return secret.encode()
+        return _secret("VS_CALLBACK_SECRET")
 
     @cached_property
     def public_url(self) -> str:
@@ -73,10 +74,7 @@ class Config:
     @cached_property
     def storage_events_secret(self) -> bytes:
         """Bearer secret MinIO sends with webhook notifications (POST /api/events/storage)."""
-        secret = _env("VS_STORAGE_EVENTS_SECRET")
-        if len(secret) < 32:
-            raise ConfigurationError("VS_STORAGE_EVENTS_SECRET must be at least 32 characters")
-        return secret.encode()
+        return _secret("VS_STORAGE_EVENTS_SECRET")
 
     @cached_property
     def settings_cache_seconds(self) -> float:

@@ -76,12 +76,20 @@ class IngestPipeline:
         return outcome
 
     # -- model files --------------------------------------------------------------------
-    def _model_file(self, session: UploadSession, upload: UploadFile, info) -> str:
-        version = self._versions.get(upload.asset_id)
-        if version is None:
+    @staticmethod
+    def _pending(repo, asset_id: str, etag: str):
+        """The record this object becomes, or why there is nothing to do ("orphan", "duplicate")."""
+        record = repo.get(asset_id)
+        if record is None:
             return "orphan"
-        if version.source_etag == info.etag and version.status != AssetStatus.PROCESSING:
+        if record.source_etag == etag and record.status != AssetStatus.PROCESSING:
             return "duplicate"
+        return record
+
+    def _model_file(self, session: UploadSession, upload: UploadFile, info) -> str:
+        version = self._pending(self._versions, upload.asset_id, info.etag)
+        if isinstance(version, str):
+            return version
         key, size, filename = upload.key, info.size, upload.name
         try:
             if info.size != upload.size:
@@ -136,11 +144,9 @@ class IngestPipeline:
 
     # -- images -------------------------------------------------------------------------
     def _image_file(self, session: UploadSession, upload: UploadFile, info) -> str:
-        image = self._images.get(upload.asset_id)
-        if image is None:
-            return "orphan"
-        if image.source_etag == info.etag and image.status != AssetStatus.PROCESSING:
-            return "duplicate"
+        image = self._pending(self._images, upload.asset_id, info.etag)
+        if isinstance(image, str):
+            return image
         limit = MAX_AVATAR_FILE if upload.role == "avatar" else MAX_IMAGE_FILE
         try:
             if info.size != upload.size:
