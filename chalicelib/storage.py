@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
@@ -19,6 +20,12 @@ class ObjectInfo:
     size: int
     etag: str
     content_type: str | None
+
+
+def attachment_disposition(filename: str) -> str:
+    """RFC 6266/5987: an ASCII fallback plus the exact UTF-8 name."""
+    fallback = "".join(ch if ch.isascii() and ch.isprintable() and ch not in '"\\' else "_" for ch in filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 class Storage:
@@ -39,7 +46,7 @@ class Storage:
     def presign_get(self, bucket: str, key: str, ttl: int, filename: str | None = None, content_type: str | None = None) -> str:
         params = {"Bucket": bucket, "Key": key}
         if filename:
-            params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
+            params["ResponseContentDisposition"] = attachment_disposition(filename)
         if content_type:
             params["ResponseContentType"] = content_type
         return self._client.generate_presigned_url("get_object", Params=params, ExpiresIn=ttl)
@@ -84,6 +91,18 @@ class Storage:
     def put(self, bucket: str, key: str, data: bytes, content_type: str, cache_control: str | None = None) -> None:
         extra = {"CacheControl": cache_control} if cache_control else {}
         self._client.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type, **extra)
+
+    def copy_pinned(self, bucket: str, source: str, target: str, etag: str) -> bool:
+        """Server-side copy of exactly the version with ``etag`` (multipart copy above 5 GB);
+        False when the source changed or vanished meanwhile."""
+        try:
+            self._client.copy({"Bucket": bucket, "Key": source}, bucket, target,
+                              ExtraArgs={"CopySourceIfMatch": f'"{etag}"', "MetadataDirective": "COPY"})
+            return True
+        except ClientError as e:
+            if e.response["Error"]["Code"] in ("PreconditionFailed", "412", "404", "NoSuchKey"):
+                return False
+            raise
 
     def delete(self, bucket: str, keys: list[str]) -> None:
         for i in range(0, len(keys), 1000):

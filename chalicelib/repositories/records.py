@@ -93,6 +93,13 @@ class RecordRepository(Generic[R]):
         full = self.item_cls.pk.exists() if condition is None else self.item_cls.pk.exists() & condition
         return conditional(lambda: item.update(actions=actions, condition=full))
 
+    def settle(self, record_id: str, **fields: Any) -> bool:
+        """Write an outcome unless the record is already ``ready`` (a late or duplicate run loses)."""
+        return self.update(record_id, condition=self.item_cls.status != "ready", **fields)
+
+    def update_if_status(self, record_id: str, expected: str, **fields: Any) -> bool:
+        return self.update(record_id, condition=self.item_cls.status == expected, **fields)
+
     def add(self, record_id: str, **counters: int) -> bool:
         """Atomic counter increments."""
         item = self.item_cls(record_id)

@@ -52,6 +52,14 @@ def safe_filename(name: str) -> str:
     return cleaned[:120] or "file"
 
 
+def display_filename(name: str) -> str:
+    """The original file name for people (Unicode kept, path and control characters dropped);
+    storage keys use :func:`safe_filename`."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '"\\').strip()
+    return cleaned[:200] or "file"
+
+
 @dataclass
 class FileSpec:
     name: str
@@ -215,7 +223,7 @@ class UploadService:
                 version_name = req.version_name
             session.model_id, session.version_id = model.id, version_id
             plan.versions.append(ModelVersion(version_id, model.id, version_name, AssetStatus.PROCESSING,
-                                              safe_filename(files[model_index].name), "", now, now,
+                                              display_filename(files[model_index].name), "", now, now,
                                               cover_image_id=cover_id))
             plan.images.append(ImageAsset(cover_id, owner.id, f"{model.title} cover", AssetStatus.PROCESSING, "",
                                           safe_filename(files[cover_index].name), now, now,

@@ -30,7 +30,7 @@ def _record_handler(record: SQSRecord) -> None:
         return  # retrying cannot fix it; nothing to record
     if isinstance(body, dict) and body.get("task") == "recompute-adult":
         c = container.catalog()
-        result = recompute_adult(c.models, c.images, container.safety_service())
+        result = recompute_adult(c.models, c.versions, c.images, container.safety_service())
         logger.info("adult flags recomputed", extra=result)
         return
     if not isinstance(body, dict) or body.get("Event") == "s3:TestEvent" or not isinstance(body.get("Records"), list):

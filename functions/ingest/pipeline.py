@@ -16,7 +16,6 @@ import json
 import time
 from pathlib import PurePosixPath
 
-from chalicelib.errors import StorageError
 from chalicelib.models import AssetStatus, ModelVersion, UploadFile, UploadSession
 from chalicelib.services import safety_service
 from chalicelib.services.upload_service import (
@@ -24,19 +23,17 @@ from chalicelib.services.upload_service import (
     MAX_AVATAR_FILE,
     MAX_IMAGE_FILE,
     MAX_MODEL_FILE,
+    display_filename,
     safe_filename,
 )
 from functions.ingest import archives, generation_metadata, hashing, images, safetensors_meta, thumbnails
 
 DERIVED_PREFIX = "derived/"
+ASSETS_PREFIX = "assets/"
 THUMB_CACHE = "public, max-age=31536000, immutable"
 # Below the format's 100 MB limit: real LoRA headers are kilobytes to a few MiB, and parsing a hostile
 # 100 MB header costs seconds and gigabytes in a Lambda.
 HEADER_CAP = 16 * 1024 * 1024
-
-
-class Poison(Exception):
-    """The file itself is unacceptable: record the reason, never retry."""
 
 
 class IngestPipeline:
@@ -62,7 +59,7 @@ class IngestPipeline:
         session = self._sessions.get(session_id)
         index = rest.partition("-")[0]
         if session is None or not index.isdigit() or int(index) >= len(session.files):
-            return "orphan"  # no session: the scheduled sweep removes such objects
+            return "orphan"  # no session: the bucket's lifecycle rule expires such objects
         upload = session.files[int(index)]
         if upload.key != key or session.status in ("aborted", "expired"):
             return "orphan"
@@ -72,66 +69,79 @@ class IngestPipeline:
         if etag and info.etag != etag.strip('"'):
             return "superseded"  # an older event for an object replaced since
         outcome = self._model_file(session, upload, info) if upload.role == "model" else self._image_file(session, upload, info)
-        self._finish(session)
+        if outcome in ("recorded", "rejected"):
+            # Only a run that changed a record may complete the session: a duplicate or late event must
+            # not re-apply (and so undo) what newer uploads did since.
+            self._finish(session)
         return outcome
 
-    # -- model files --------------------------------------------------------------------
     @staticmethod
     def _pending(repo, asset_id: str, etag: str):
-        """The record this object becomes, or why there is nothing to do ("orphan", "duplicate")."""
+        """The record this object becomes, or why there is nothing to do.
+
+        A ``ready`` record is final: its bytes were copied away and hashed, and a later PUT to the
+        upload URL changes nothing (a new file is a new version). An ``error`` record may be retried
+        with a corrected file while the session is open."""
         record = repo.get(asset_id)
         if record is None:
             return "orphan"
-        if record.source_etag == etag and record.status != AssetStatus.PROCESSING:
+        if record.status == AssetStatus.READY or (record.source_etag == etag and record.status == AssetStatus.ERROR):
             return "duplicate"
         return record
 
+    def _adopt(self, upload: UploadFile, info, kind: str, asset_id: str) -> str | None:
+        """Copy the uploaded object, pinned to the ETag that was announced, to the asset's own key.
+        Everything afterwards reads that copy, so a later PUT to the upload URL cannot change it."""
+        key = f"{ASSETS_PREFIX}{kind}/{asset_id}/{info.etag[:16]}-{upload.name}"
+        return key if self._storage.copy_pinned(self._bucket, upload.key, key, info.etag) else None
+
+    def _reject(self, repo, record_id: str, reason: str, info) -> str:
+        repo.settle(record_id, status=AssetStatus.ERROR, error=reason[:500], source_etag=info.etag, size=info.size,
+                    updated_at=self._clock())
+        return "rejected"
+
+    # -- model files --------------------------------------------------------------------
     def _model_file(self, session: UploadSession, upload: UploadFile, info) -> str:
         version = self._pending(self._versions, upload.asset_id, info.etag)
         if isinstance(version, str):
             return version
-        key, size, filename = upload.key, info.size, upload.name
+        if info.size != upload.size:
+            return self._reject(self._versions, version.id, f"The file is {info.size} bytes, not the announced {upload.size}", info)
+        key = self._adopt(upload, info, "versions", version.id)
+        if key is None:
+            return "superseded"
+        size, filename = info.size, version.filename
         try:
-            if info.size != upload.size:
-                raise Poison(f"The file is {info.size} bytes, not the announced {upload.size}")
-            if self._storage.read_range(self._bucket, upload.key, 0, 4) == archives.ZIP_MAGIC:
-                key, size, filename = self._unpack(version, upload, info)
+            if self._storage.read_range(self._bucket, key, 0, 4) == archives.ZIP_MAGIC:
+                archive_key = key
+                key, size, filename = self._unpack(version, archive_key, info)
+                self._storage.delete(self._bucket, [archive_key])
             header = safetensors_meta.read_header(
                 lambda start, length: self._storage.read_range(self._bucket, key, start, length), size,
                 max_header=HEADER_CAP)
-        except (Poison, safetensors_meta.InvalidSafetensors, archives.InvalidArchive) as e:
-            self._versions.update(version.id, status=AssetStatus.ERROR, error=str(e)[:500], source_etag=info.etag,
-                                  key=upload.key, size=info.size, updated_at=self._clock())
-            return "rejected"
+        except (safetensors_meta.InvalidSafetensors, archives.InvalidArchive) as e:
+            self._storage.delete(self._bucket, [key])
+            return self._reject(self._versions, version.id, str(e), info)
         with hashing.MultiHasher(header.data_offset, size) as hasher:  # worker threads end with the block
             for chunk in self._storage.iter_chunks(self._bucket, key):
                 hasher.update(chunk)
             digests = hasher.result()
         header_key = f"{DERIVED_PREFIX}versions/{version.id}/header.json"
         self._storage.put(self._bucket, header_key, json.dumps(header.raw_header).encode(), "application/json")
-        summary = {
-            "baseModel": header.base_model, "baseModelSource": header.base_model_source, "kind": header.kind,
-            "network": header.network, "resolution": header.resolution, "trainingImages": header.training_images,
-            "outputName": header.output_name, "triggerCandidates": header.trigger_candidates,
-            "tagFrequency": dict(list(header.tag_frequency.items())[:200]), "tensorCount": header.tensor_count,
-            "modelspec": header.modelspec,
-        }
+        if not self._versions.settle(version.id, status=AssetStatus.READY, error=None, source_etag=info.etag, key=key,
+                                     size=size, filename=filename, hashes=digests, metadata=version_summary(header),
+                                     header_key=header_key, updated_at=self._clock()):
+            return "duplicate"  # a concurrent run of the same object finished first
         self._index_hashes(version, digests, filename)
-        self._versions.update(version.id, status=AssetStatus.READY, error=None, source_etag=info.etag, key=key,
-                              size=size, filename=filename, hashes=digests, metadata=summary, header_key=header_key,
-                              updated_at=self._clock())
-        if session.kind == "model":
-            self._models.update(version.model_id, base_model=header.base_model, kind=header.kind,
-                                updated_at=self._clock())
         return "recorded"
 
-    def _unpack(self, version: ModelVersion, upload: UploadFile, info) -> tuple[str, int, str]:
+    def _unpack(self, version: ModelVersion, archive_key: str, info) -> tuple[str, int, str]:
         """Stream the archive's .safetensors into its own object (key derived from the source ETag)."""
         name, _, stream = archives.single_safetensors(
-            lambda start, length: self._storage.read_range(self._bucket, upload.key, start, length), info.size,
+            lambda start, length: self._storage.read_range(self._bucket, archive_key, start, length), info.size,
             MAX_MODEL_FILE)
-        filename = safe_filename(name)
-        key = f"{DERIVED_PREFIX}versions/{version.id}/{info.etag[:16]}-{filename}"
+        filename = display_filename(name)
+        key = f"{ASSETS_PREFIX}versions/{version.id}/{info.etag[:16]}-{safe_filename(name)}"
         size = self._storage.write_stream(self._bucket, key, stream, "application/octet-stream")
         return key, size, filename
 
@@ -148,21 +158,23 @@ class IngestPipeline:
         if isinstance(image, str):
             return image
         limit = MAX_AVATAR_FILE if upload.role == "avatar" else MAX_IMAGE_FILE
+        if info.size != upload.size:
+            return self._reject(self._images, image.id, f"The file is {info.size} bytes, not the announced {upload.size}", info)
+        if info.size > limit:
+            return self._reject(self._images, image.id, f"Images are limited to {limit} bytes", info)
+        key = self._adopt(upload, info, "images", image.id)
+        if key is None:
+            return "superseded"
         try:
-            if info.size != upload.size:
-                raise Poison(f"The file is {info.size} bytes, not the announced {upload.size}")
-            if info.size > limit:
-                raise Poison(f"Images are limited to {limit} bytes")
-            data = self._storage.read_all(self._bucket, upload.key, limit)
+            data = self._storage.read_all(self._bucket, key, limit)
             inspected = images.inspect_image(data)
             if upload.role == "avatar" and inspected.mime not in ("image/png", "image/jpeg", "image/webp"):
-                raise Poison("Avatars must be PNG, JPEG or WebP")
+                raise images.InvalidImage("Avatars must be PNG, JPEG or WebP")
             thumbs = thumbnails.make_thumbnails(data)
-        except (Poison, images.InvalidImage, StorageError) as e:
-            self._images.update(image.id, status=AssetStatus.ERROR, error=str(e)[:500], source_etag=info.etag,
-                                key=upload.key, size=info.size, updated_at=self._clock())
-            return "rejected"
-        meta = generation_metadata.extract(data).to_dict()
+        except images.InvalidImage as e:
+            self._storage.delete(self._bucket, [key])
+            return self._reject(self._images, image.id, str(e), info)
+        meta = bounded_meta(generation_metadata.extract(data).to_dict())
         raw = meta.pop("raw", None)
         if raw:
             # Raw chunks (whole ComfyUI graphs) can approach DynamoDB's 400 KB item limit: they live in S3.
@@ -171,29 +183,39 @@ class IngestPipeline:
         stored_thumbs = {}
         for name, thumb in thumbs.items():
             # Derived from the source ETag: a retry overwrites the same object instead of adding one.
-            key = f"{DERIVED_PREFIX}images/{image.id}/{info.etag[:16]}-{name}.webp"
-            self._storage.put(self._bucket, key, thumb.data, thumb.mime, THUMB_CACHE)
-            stored_thumbs[name] = {"key": key, "width": thumb.width, "height": thumb.height, "mime": thumb.mime}
-        adult = safety_service.matches(self._safety.adult_keywords(), [meta.get("prompt") or ""] + image.tags)
-        self._images.update(
-            image.id, status=AssetStatus.READY, error=None, source_etag=info.etag, key=upload.key, size=info.size,
-            mime=inspected.mime, width=inspected.width, height=inspected.height, thumbnails=stored_thumbs,
-            meta=meta, linked_version_ids=self._linked_versions(meta), is_adult=bool(adult), updated_at=self._clock())
+            thumb_key = f"{DERIVED_PREFIX}images/{image.id}/{info.etag[:16]}-{name}.webp"
+            self._storage.put(self._bucket, thumb_key, thumb.data, thumb.mime, THUMB_CACHE)
+            stored_thumbs[name] = {"key": thumb_key, "width": thumb.width, "height": thumb.height, "mime": thumb.mime}
+        adult = image_is_adult(self._safety.adult_keywords(), meta, image.tags)
+        if not self._images.settle(
+                image.id, status=AssetStatus.READY, error=None, source_etag=info.etag, key=key, size=info.size,
+                mime=inspected.mime, width=inspected.width, height=inspected.height, thumbnails=stored_thumbs,
+                meta=meta, linked_version_ids=self._linked_versions(meta, image.owner_id), is_adult=adult,
+                updated_at=self._clock()):
+            return "duplicate"
         return "recorded"
 
-    def _linked_versions(self, meta: dict) -> list[str]:
+    def _linked_versions(self, meta: dict, owner_id: str) -> list[str]:
         """Versions of ours this render used: Model hash (AutoV2) and Lora hashes (AutoV3) first; file
-        names (ComfyUI graphs carry no hashes) only when exactly one version has that name."""
-        found: list[str] = []
+        names (ComfyUI graphs carry no hashes) only when exactly one version has that name. Only
+        versions the render's owner may see are linked (public ones, or their own)."""
+        candidates: list[str] = []
         for value in [meta.get("model_hash"), *(meta.get("lora_hashes") or {}).values()]:
             if value and len(str(value)) <= 64:
-                found += [v for _, _, v in self._hashes.find(str(value)) if v not in found]
+                candidates += [v for _, _, v in self._hashes.find(str(value)) if v not in candidates]
         names = (meta.get("checkpoint_names") or []) + (meta.get("lora_names") or [])
         for name in names[:50]:
             matches = {v for _, _, v in self._hashes.find("NAME:" + PurePosixPath(str(name)).stem.lower()[:200])}
-            if len(matches) == 1 and (only := matches.pop()) not in found:
-                found.append(only)
-        return found
+            if len(matches) == 1 and (only := matches.pop()) not in candidates:
+                candidates.append(only)
+        linked = []
+        for version_id in candidates[:50]:
+            version = self._versions.get(version_id)
+            model = self._models.get(version.model_id) if version else None
+            if (version and model and version.status == AssetStatus.READY and model.status == AssetStatus.READY
+                    and model.moderation == "active" and (model.visibility == "public" or model.owner_id == owner_id)):
+                linked.append(version_id)
+        return linked
 
     # -- completion ---------------------------------------------------------------------
     def _finish(self, session: UploadSession) -> None:
@@ -205,19 +227,26 @@ class IngestPipeline:
             if not version or not cover or AssetStatus.PROCESSING in (version.status, cover.status):
                 return
             failed = [a.error for a in (version, cover) if a.status == AssetStatus.ERROR]
+            model = self._models.get(session.model_id)
+            if model is None:
+                return  # deleted meanwhile
             if session.kind == "model":
-                model = self._models.get(session.model_id)
                 if failed:
-                    self._models.update(model.id, status=AssetStatus.ERROR, error="; ".join(failed)[:500], updated_at=now)
+                    self._models.update_if_status(model.id, AssetStatus.PROCESSING, status=AssetStatus.ERROR,
+                                                  error="; ".join(failed)[:500], updated_at=now)
                     return
-                keywords = self._safety.adult_keywords()
-                texts = [model.title, model.description, *model.trigger_words, *model.tags,
-                         *version.metadata.get("tagFrequency", {}).keys()]
-                self._models.update(model.id, status=AssetStatus.READY, error=None,
-                                    is_adult=bool(safety_service.matches(keywords, texts)) or cover.is_adult,
-                                    updated_at=now)
-            elif not failed:
-                self._models.update(session.model_id, primary_version_id=version.id, cover_image_id=cover.id,
+                self._models.update_if_status(
+                    model.id, AssetStatus.PROCESSING, status=AssetStatus.READY, error=None,
+                    base_model=version.metadata.get("baseModel"), kind=version.metadata.get("kind") or "lora",
+                    is_adult=model_is_adult(self._safety.adult_keywords(), model, [version], cover), updated_at=now)
+                return
+            current = self._versions.get(model.primary_version_id) if model.primary_version_id else None
+            if not failed and (current is None or current.created_at <= version.created_at):
+                # The newest published version becomes primary; a late event for an older one never wins.
+                self._models.update(model.id, primary_version_id=version.id, cover_image_id=cover.id,
+                                    base_model=version.metadata.get("baseModel"),
+                                    is_adult=model_is_adult(self._safety.adult_keywords(), model,
+                                                            self._versions.for_model(model.id), cover),
                                     updated_at=now)
         elif session.kind == "avatar":
             image = self._images.get(session.files[0].asset_id)
@@ -229,19 +258,68 @@ class IngestPipeline:
                 self._galleries.update(session.gallery_id, cover_image_id=image.id, updated_at=now)
 
 
-def recompute_adult(models, image_repo, safety) -> dict:
-    """Re-evaluate adult flags after the keyword list changed (background job; walks the tables)."""
+# -- rules shared by ingest and the re-evaluation job -------------------------------------
+MAX_TEXT = 2000
+MAX_ITEMS = 100
+META_BUDGET = 100_000  # bytes of JSON kept on the DynamoDB item (limit 400 KB for everything)
+
+
+def version_summary(header) -> dict:
+    """What a version item keeps of its header; the full header is stored as an object."""
+    modelspec = {k: v[:MAX_TEXT] for k, v in header.modelspec.items() if k != "thumbnail"}
+    tags = {tag[:100]: count for tag, count in list(header.tag_frequency.items())[:200]}
+    return {
+        "baseModel": header.base_model, "baseModelSource": header.base_model_source, "kind": header.kind,
+        "network": header.network, "resolution": header.resolution, "trainingImages": header.training_images,
+        "outputName": (header.output_name or "")[:MAX_TEXT] or None,
+        "triggerCandidates": [t[:100] for t in header.trigger_candidates], "tagFrequency": tags,
+        "tensorCount": header.tensor_count, "modelspec": modelspec,
+    }
+
+
+def bounded_meta(meta: dict) -> dict:
+    """Generation metadata within a size budget: unknown extras go first, then long lists are cut."""
+    if len(json.dumps(meta, default=str)) <= META_BUDGET:
+        return meta
+    meta = {**meta, "extra": {}}
+    for key, value in list(meta.items()):
+        if isinstance(value, list):
+            meta[key] = value[:MAX_ITEMS]
+        elif isinstance(value, dict) and key != "raw":
+            meta[key] = dict(list(value.items())[:MAX_ITEMS])
+    if len(json.dumps({k: v for k, v in meta.items() if k != "raw"}, default=str)) > META_BUDGET:
+        keep = ("source", "prompt", "negative_prompt", "params", "model_name", "model_hash", "raw")
+        meta = {k: v for k, v in meta.items() if k in keep}
+        meta["params"] = dict(list((meta.get("params") or {}).items())[:50])
+    return meta
+
+
+def image_is_adult(keywords: list[str], meta: dict, tags: list[str]) -> bool:
+    """Positive prompt and tags only: a negative prompt that says "nsfw" makes nothing adult."""
+    return bool(safety_service.matches(keywords, [meta.get("prompt") or "", *tags]))
+
+
+def model_is_adult(keywords: list[str], model, versions: list, cover) -> bool:
+    texts = [model.title, model.description, *model.trigger_words, *model.tags]
+    for version in versions:
+        texts += list((version.metadata or {}).get("tagFrequency", {}).keys())
+    return bool(safety_service.matches(keywords, texts)) or bool(cover and cover.is_adult)
+
+
+def recompute_adult(models, versions, image_repo, safety) -> dict:
+    """Re-evaluate adult flags after the keyword list changed (background job; walks the tables).
+    Images first: a model's flag includes its cover's."""
     keywords = safety.adult_keywords()
     changed = 0
     for image in image_repo.scan_all():
-        adult = bool(safety_service.matches(keywords, [(image.meta or {}).get("prompt") or ""] + image.tags))
+        adult = image_is_adult(keywords, image.meta or {}, image.tags)
         if adult != image.is_adult:
             image_repo.update(image.id, is_adult=adult)
             changed += 1
     for model in models.scan_all():
-        adult = bool(safety_service.matches(keywords, [model.title, model.description, *model.trigger_words, *model.tags]))
+        cover = image_repo.get(model.cover_image_id) if model.cover_image_id else None
+        adult = model_is_adult(keywords, model, versions.for_model(model.id), cover)
         if adult != model.is_adult:
             models.update(model.id, is_adult=adult)
             changed += 1
     return {"changed": changed}
-

@@ -96,7 +96,7 @@ def test_persistent_failure_lands_in_the_dlq_without_blocking_the_batch(make_use
     session, files = _session(curator, n=3)
     doomed = session["files"][1]["assetId"]
     doomed_key = next(f for f in container.catalog().sessions.get(session["id"]).files if f.asset_id == doomed).key
-    pipeline._storage = Flaky(pipeline._storage, "read_all", lambda n, args: args[1] == doomed_key)
+    pipeline._storage = Flaky(pipeline._storage, "copy_pinned", lambda n, args: args[1] == doomed_key)
     for f, data in zip(session["files"], files, strict=True):
         _put(f, data)
     for f in (session["files"][0], session["files"][2]):
