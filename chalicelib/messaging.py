@@ -52,6 +52,13 @@ class IngestQueue:
     def send(self, body: dict) -> None:
         self._sqs.send_message(QueueUrl=self._url, MessageBody=json.dumps(body))
 
+    def send_each(self, bodies: list[dict]) -> None:
+        for i in range(0, len(bodies), 10):
+            entries = [{"Id": str(n), "MessageBody": json.dumps(b)} for n, b in enumerate(bodies[i:i + 10])]
+            failed = self._sqs.send_message_batch(QueueUrl=self._url, Entries=entries).get("Failed", [])
+            if failed:
+                raise RuntimeError(f"{len(failed)} notifications could not be queued")
+
 
 class TaskTokenGone(Exception):
     """Step Functions no longer waits on this token (timed out, stopped, already answered)."""

@@ -197,3 +197,4 @@ class UploadSession:
     model_id: str | None = None
     version_id: str | None = None
     gallery_id: str | None = None
+    created_gallery: bool = False  # the session created its target gallery (removed on abort when empty)

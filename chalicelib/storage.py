@@ -171,9 +171,14 @@ class Storage:
             marker = r["NextPartNumberMarker"]
 
     def complete_multipart(self, bucket: str, key: str, upload_id: str, parts: list[dict]) -> None:
-        self._client.complete_multipart_upload(
-            Bucket=bucket, Key=key, UploadId=upload_id,
-            MultipartUpload={"Parts": [{"PartNumber": p["number"], "ETag": p["etag"]} for p in parts]})
+        try:
+            self._client.complete_multipart_upload(
+                Bucket=bucket, Key=key, UploadId=upload_id,
+                MultipartUpload={"Parts": [{"PartNumber": p["number"], "ETag": p["etag"]} for p in parts]})
+        except ClientError as e:
+            if e.response["Error"]["Code"] in ("EntityTooSmall", "InvalidPart", "InvalidPartOrder", "NoSuchUpload"):
+                raise StorageError(e.response["Error"]["Code"]) from None
+            raise
 
     def abort_multipart(self, bucket: str, key: str, upload_id: str) -> None:
         try:
@@ -184,8 +189,12 @@ class Storage:
 
     def stale_multipart_uploads(self, bucket: str, prefix: str, older_than: float, limit: int) -> list[tuple[str, str]]:
         """(key, upload id) of multipart uploads started before ``older_than`` (epoch seconds)."""
-        r = self._client.list_multipart_uploads(Bucket=bucket, Prefix=prefix, MaxUploads=limit)
-        return [(u["Key"], u["UploadId"]) for u in r.get("Uploads", []) if u["Initiated"].timestamp() < older_than]
+        found = []
+        for page in self._client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket, Prefix=prefix):
+            found += [(u["Key"], u["UploadId"]) for u in page.get("Uploads", []) if u["Initiated"].timestamp() < older_than]
+            if len(found) >= limit:
+                break
+        return found[:limit]
 
     def bucket_reachable(self, bucket: str) -> bool:
         try:

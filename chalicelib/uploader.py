@@ -18,9 +18,12 @@ from urllib3.util.retry import Retry
 MODEL_TYPE = "application/octet-stream"
 
 
-def retrying_session() -> requests.Session:
+def retrying_session(idempotent_only: bool = False) -> requests.Session:
+    """Retries 5xx answers; for the API only on idempotent methods (a retried POST could create a
+    second session); presigned PUTs of the same bytes are always safe to repeat."""
     session = requests.Session()
-    retry = Retry(total=5, backoff_factor=0.3, status_forcelist=(500, 502, 503, 504), allowed_methods=None,
+    methods = Retry.DEFAULT_ALLOWED_METHODS if idempotent_only else None
+    retry = Retry(total=5, backoff_factor=0.3, status_forcelist=(500, 502, 503, 504), allowed_methods=methods,
                   raise_on_status=False)
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("http://", adapter)
@@ -65,14 +68,14 @@ class FileSource:
 class Uploader:
     def __init__(self, api_url: str, token: str, progress: Callable[[int], None] | None = None) -> None:
         self.api = api_url.rstrip("/")
-        self._http = retrying_session()
+        self._http = retrying_session(idempotent_only=True)
         self._http.headers["Authorization"] = f"Bearer {token}"
         self._storage = retrying_session()  # presigned URLs carry their own signature: no token here
         self._progress = progress or (lambda n: None)
 
     @classmethod
     def login(cls, api_url: str, email: str, password: str, **kw) -> Uploader:
-        r = retrying_session().post(f"{api_url.rstrip('/')}/api/auth/login", json={"email": email, "password": password},
+        r = retrying_session(idempotent_only=True).post(f"{api_url.rstrip('/')}/api/auth/login", json={"email": email, "password": password},
                                     timeout=30)
         if r.status_code != 200:
             raise ApiError(r.status_code, _json(r))

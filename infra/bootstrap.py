@@ -62,6 +62,11 @@ def _create_buckets(s3, sqs, prefix: str, queues: dict[str, tuple[str, str]]) ->
                     ]
                 },
             )
+        if b.expire_after_days:
+            s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": [
+                {"ID": f"expire-{prefix.strip('/')}", "Status": "Enabled", "Filter": {"Prefix": prefix},
+                 "Expiration": {"Days": days}, "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": days}}
+                for prefix, days in b.expire_after_days]})
         configs = []
         for n in b.notifications:
             url, arn = queues[n.queue]

@@ -46,6 +46,8 @@ class Bucket:
     name: str
     notifications: tuple[Notification, ...] = ()
     browser_uploads: bool = False  # needs CORS for presigned PUTs from the SPA
+    # prefix -> days after which objects expire and unfinished multipart uploads are aborted
+    expire_after_days: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,14 +102,19 @@ class Timing:
 
 
 QUEUES = (
-    Queue("ingest", visibility_timeout=300, consumer="functions.ingest.handler:handler"),
+    # One object per invocation: hashing a 5 GiB file can take minutes, and a batch of them would outlive the
+    # visibility timeout (which matches Lambda's 15-minute maximum).
+    Queue("ingest", visibility_timeout=900, consumer="functions.ingest.handler:handler", batch_size=1),
     # Pulled by GPU agents through the API (they hold no cloud credentials).
     Queue("dispatch", visibility_timeout=30, max_receive_count=10),
     Queue("job-events", visibility_timeout=60, consumer="functions.generator.events:handler"),
 )
 
 BUCKETS = (
-    Bucket("media", notifications=(Notification("ingest", prefix="incoming/"),), browser_uploads=True),
+    # Uploads are adopted (copied) by ingest; what is left under incoming/ is disposable after 3 days,
+    # including orphans that no session knows and multipart uploads nobody completed.
+    Bucket("media", notifications=(Notification("ingest", prefix="incoming/"),), browser_uploads=True,
+           expire_after_days=(("incoming/", 3),)),
 )
 
 TABLES = (

@@ -51,6 +51,11 @@ def _buckets(res: dict) -> None:
             props["CorsConfiguration"] = {"CorsRules": [{
                 "AllowedMethods": ["PUT", "GET", "HEAD"], "AllowedOrigins": [{"Ref": "AllowedOrigin"}],
                 "AllowedHeaders": ["*"], "ExposedHeaders": ["ETag"], "MaxAge": 3600}]}
+        if b.expire_after_days:
+            props["LifecycleConfiguration"] = {"Rules": [
+                {"Id": f"expire-{prefix.strip('/')}", "Status": "Enabled", "Prefix": prefix, "ExpirationInDays": days,
+                 "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": days}}
+                for prefix, days in b.expire_after_days]}
         depends = []
         if b.notifications:
             props["NotificationConfiguration"] = {"QueueConfigurations": [

@@ -45,7 +45,8 @@ class CatalogService:
         versions = self._versions.for_model(model.id)
         if not can_manage(viewer, model.owner_id):
             versions = [v for v in versions if v.status == AssetStatus.READY]
-        return model, versions, self._images.get(model.cover_image_id) if model.cover_image_id else None
+        cover = self._images.get(model.cover_image_id) if model.cover_image_id else None
+        return model, versions, cover if cover and can_view(viewer, cover) else None
 
     def image_status(self, viewer: User | None, image_id: str) -> ImageAsset:
         return self._image(viewer, image_id)

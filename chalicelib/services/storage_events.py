@@ -27,6 +27,7 @@ class StorageEventsService:
             if not (isinstance(s3, dict) and isinstance(s3.get("bucket"), dict) and isinstance(s3.get("object"), dict)
                     and isinstance(s3["object"].get("key"), str) and isinstance(record.get("eventName"), str)):
                 raise ValidationError("Not an S3 notification record", field=f"Records.{i}")
-        # The same shape S3 delivers through SQS: one handler serves AWS and MinIO.
-        self._queue.send({"Records": records})
+        # One message per record, in the shape S3 delivers through SQS: one handler serves AWS and
+        # MinIO, and one bad object never holds back (or drags into the DLQ) the others.
+        self._queue.send_each([{"Records": [record]} for record in records])
         return len(records)

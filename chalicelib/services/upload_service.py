@@ -13,7 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from chalicelib.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, ValidationError
+from chalicelib.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, StorageError, ValidationError
 from chalicelib.models import (
     AssetStatus,
     Gallery,
@@ -94,6 +94,7 @@ class _Plan:
     images: list[ImageAsset] = field(default_factory=list)
     galleries: list[Gallery] = field(default_factory=list)
     entries: list[tuple[str, str, str, float]] = field(default_factory=list)
+    created_gallery: bool = False
 
 
 def part_size_for(size: int) -> int:
@@ -176,6 +177,7 @@ class UploadService:
                 upload.multipart_id = self._storage.start_multipart(self._bucket, key, f.content_type)
                 upload.part_size = part_size_for(f.size)
             session.files.append(upload)
+        session.created_gallery = plan.created_gallery
         self._sessions.create(session)
         for gallery in plan.galleries:
             self._galleries.create(gallery)
@@ -240,8 +242,11 @@ class UploadService:
         for n, (image_id, f) in enumerate(zip(plan.asset_ids, files, strict=True)):
             name = f"{title} #{n + 1}" if title and len(files) > 1 else (title or safe_filename(f.name))
             in_gallery = req.kind == "images"
+            # A gallery's cover is as visible as the gallery; avatars are public like profiles.
+            visibility = {"gallery-cover": gallery.visibility if gallery else "private", "avatar": "public"}.get(
+                req.kind, req.visibility)
             plan.images.append(ImageAsset(image_id, owner.id, name[:180], AssetStatus.PROCESSING, "",
-                                          safe_filename(f.name), now, now, visibility=req.visibility,
+                                          safe_filename(f.name), now, now, visibility=visibility,
                                           tags=req.tags or [], gallery_id=gallery.id if in_gallery else None))
             if in_gallery:
                 plan.entries.append((gallery.id, "image", image_id, now + n / 1000))
@@ -257,6 +262,7 @@ class UploadService:
         title = (req.gallery_title or (f"{req.title} Collection" if req.title else "Uploads")).strip()[:160]
         gallery = Gallery(uuid.uuid4().hex, owner.id, title, now, now, visibility=req.visibility)
         plan.galleries.append(gallery)
+        plan.created_gallery = True
         return gallery
 
     @staticmethod
@@ -332,18 +338,28 @@ class UploadService:
             if parts is None:
                 problems.append(f"{f.name}: the multipart upload no longer exists")
                 continue
-            missing = sorted(set(range(1, self.part_count(f) + 1)) - {p["number"] for p in parts})
+            count = self.part_count(f)
+            missing = sorted(set(range(1, count + 1)) - {p["number"] for p in parts})
+            wrong = [p["number"] for p in parts if p["number"] < count and p["size"] != f.part_size]
             if missing:
                 problems.append(f"{f.name}: missing parts {missing[:20]}")
+            elif wrong:
+                problems.append(f"{f.name}: parts {wrong[:20]} are not {f.part_size} bytes; upload them again")
             elif sum(p["size"] for p in parts) != f.size:
                 problems.append(f"{f.name}: parts add up to {sum(p['size'] for p in parts)} bytes, not {f.size}")
         if problems:
             raise Conflict("Upload incomplete: " + "; ".join(problems))
+        # Claim the transition first: a concurrent abort or sweep then finds the session closed.
+        if not self._sessions.update(session.id, condition=self._sessions.item_cls.status == "open", status="completed"):
+            raise Conflict("The upload session was closed meanwhile")
         for f in session.files:
             if f.multipart_id and self._storage.head(self._bucket, f.key) is None:
-                self._storage.complete_multipart(self._bucket, f.key, f.multipart_id,
-                                                 self._storage.list_parts(self._bucket, f.key, f.multipart_id))
-        self._sessions.update(session.id, status="completed")
+                try:
+                    self._storage.complete_multipart(self._bucket, f.key, f.multipart_id,
+                                                     self._storage.list_parts(self._bucket, f.key, f.multipart_id))
+                except StorageError as e:
+                    self._sessions.update(session.id, status="open")
+                    raise Conflict(f"{f.name}: storage refused to assemble the parts ({e})") from None
         session.status = "completed"
         return session
 
@@ -351,7 +367,10 @@ class UploadService:
         self.discard(self._open_session(viewer, session_id), "aborted")
 
     def discard(self, session: UploadSession, status: str) -> None:
-        """Remove everything an unfinished session created: parts, objects, placeholder records."""
+        """Remove everything an unfinished session created: parts, objects, placeholder records.
+        Assets that are already ready keep their own copies (ingest adopted them)."""
+        if not self._sessions.update(session.id, condition=self._sessions.item_cls.status == "open", status=status):
+            raise Conflict("The upload session was closed meanwhile")
         for f in session.files:
             if f.multipart_id:
                 self._storage.abort_multipart(self._bucket, f.key, f.multipart_id)
@@ -369,13 +388,17 @@ class UploadService:
                 self._models.delete(model.id)
                 if model.gallery_id:
                     self._entries.remove_asset(model.gallery_id, model.id)
-        self._sessions.update(session.id, status=status)
+        if session.created_gallery and session.gallery_id and not self._entries.entries(session.gallery_id):
+            self._galleries.delete(session.gallery_id)
 
     def sweep_expired(self, limit: int) -> dict:
         """Scheduled: discard sessions left open past their expiry, then orphaned multipart uploads."""
         now, discarded = self._clock(), []
         for session in self._sessions.expired("open", now, limit):
-            self.discard(session, "expired")
+            try:
+                self.discard(session, "expired")
+            except Conflict:
+                continue  # completed or aborted between the query and now
             discarded.append(session.id)
         stale = []
         for key, upload_id in self._storage.stale_multipart_uploads(self._bucket, INCOMING_PREFIX,

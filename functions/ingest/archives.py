@@ -3,11 +3,17 @@ streamed out with limits that stop zip bombs. Nothing touches a filesystem."""
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_RATIO = 200  # weights barely compress; a higher ratio means padding or a bomb
+MAX_DIRECTORY = 1024 * 1024  # zipfile reads the whole central directory at once
+MAX_ENTRIES = 1000
+ARCHIVE_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error, NotImplementedError,
+                  RuntimeError, struct.error, ValueError)
 CHUNK = 8 * 1024 * 1024
 
 
@@ -50,9 +56,10 @@ class RangeFile(io.RawIOBase):
 def single_safetensors(read_range: Callable[[int, int], bytes], size: int, max_size: int) -> tuple[str, int, Iterator[bytes]]:
     """(member name, uncompressed size, stream of its bytes) for the archive's one .safetensors member."""
     raw = io.BufferedReader(RangeFile(read_range, size), buffer_size=1024 * 1024)
+    _check_directory(raw)
     try:
         archive = zipfile.ZipFile(raw)
-    except (zipfile.BadZipFile, OSError, ValueError) as e:
+    except ARCHIVE_ERRORS as e:
         raise InvalidArchive(f"Not a readable zip archive ({e})") from None
     members = [m for m in archive.infolist() if not m.is_dir()]
     for m in members:
@@ -79,7 +86,21 @@ def single_safetensors(read_range: Callable[[int, int], bytes], size: int, max_s
                     if produced > member.file_size:  # the declared size lied
                         raise InvalidArchive("The archive member is larger than it declares")
                     yield chunk
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as e:
+        except ARCHIVE_ERRORS as e:
             raise InvalidArchive(f"Corrupt archive ({e})") from None
 
     return member.filename.replace("\\", "/").rsplit("/", 1)[-1], member.file_size, stream()
+
+
+def _check_directory(raw) -> None:
+    """Refuse archives whose central directory is huge before zipfile reads it in one piece."""
+    try:
+        end = zipfile._EndRecData(raw)  # the standard library's own end-of-archive parser (handles Zip64)
+    except ARCHIVE_ERRORS as e:
+        raise InvalidArchive(f"Not a readable zip archive ({e})") from None
+    if end is None:
+        raise InvalidArchive("Not a zip archive (no end-of-archive record)")
+    entries, directory_size = end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]
+    if entries > MAX_ENTRIES or directory_size > MAX_DIRECTORY:
+        raise InvalidArchive(f"The archive directory is too large ({entries} entries, {directory_size} bytes)")
+    raw.seek(0)

@@ -43,15 +43,15 @@ class Flaky:
 
 @pytest.fixture
 def fast_retries(runtime):
-    """Messages become visible again after 1 s instead of the ingest queue's 300 s."""
+    """Messages become visible again after 1 s instead of the ingest queue's 900 s."""
     sqs = boto3.client("sqs")
     url = runtime.env["VS_QUEUE_INGEST_URL"]
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "1"})
     # A long poll already waiting was started with the old timeout and would hide the next message for
-    # 300 s: let it return first (the pollers wait 1 s per receive).
+    # 900 s: let it return first (the pollers wait 1 s per receive).
     time.sleep(1.5)
     yield
-    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "300"})
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "900"})
 
 
 @pytest.fixture

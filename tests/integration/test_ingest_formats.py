@@ -1,6 +1,7 @@
 """Real-world and hostile formats through the whole pipeline (both tiers): several base models,
 zip-packed models, A1111/ComfyUI/UserComment renders, and files that must end in ``error``."""
 import io
+import json
 import zipfile
 
 import pytest
@@ -134,3 +135,22 @@ def test_owner_can_fetch_the_raw_header(make_user):
     header = S3.get(r.headers["Location"], timeout=10).json()
     assert "__metadata__" in header
     assert other["api"].get(path, allow_redirects=False).status_code == 404
+
+
+def test_oversized_metadata_is_trimmed_not_fatal(make_user):
+    curator = make_user("CURATOR")
+    metadata = {**st.kohya_metadata("SDXL"), "modelspec.architecture": "stable-diffusion-xl-v1-base/lora",
+                "modelspec.title": "Big", "modelspec.thumbnail": "data:image/jpeg;base64," + "A" * 600_000,
+                "ss_tag_frequency": json.dumps({"dir": {f"tag_{i}_" + "x" * 300: i for i in range(2000)}})}
+    done = _upload_model(curator, st.lora_bytes("SDXL", metadata=metadata))
+    assert done["status"] == "ready", done
+    meta = done["versions"][0]["metadata"]
+    assert "thumbnail" not in meta["modelspec"] and len(meta["tagFrequency"]) == 200
+
+
+def test_bucket_lifecycle_expires_leftover_uploads(runtime):
+    import boto3
+
+    rules = boto3.client("s3").get_bucket_lifecycle_configuration(Bucket=runtime.env["VS_BUCKET_MEDIA"])["Rules"]
+    assert any(r.get("Filter", {}).get("Prefix") == "incoming/" and r["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 3
+               for r in rules)

@@ -266,3 +266,68 @@ def test_new_model_version_and_gallery_cover(make_user):
     assert_error(other["api"].post("/api/uploads", json={"kind": "gallery-cover", "galleryId": session["galleryId"],
                                                          "files": [{"name": "c.png", "size": 10, "contentType": "image/png"}]}),
                  404, "NOT_FOUND", "galleryId")
+
+
+def test_a_put_after_ready_changes_nothing(make_user, runtime):
+    from tests.integration.test_ingest import _drain  # test_ingest imports this module at its top
+
+    curator = make_user("CURATOR")
+    original = demo_safetensors(rank=13)
+    session, done = upload_model(curator, model=original)
+    before = done["versions"][0]
+    # The upload URL is still valid: replacing the object (same size and type, other bytes) must not
+    # alter the published asset.
+    _put(session["files"][0], original[:-1] + b"\x01")
+    _drain(runtime)
+    after = _model_status(curator, session["modelId"])["versions"][0]
+    assert after["hashes"] == before["hashes"] and after["size"] == before["size"]
+    member = make_user()
+    r = member["api"].get(f"/api/models/{session['modelId']}/versions/{before['id']}/download", allow_redirects=False)
+    assert S3.get(r.headers["Location"], timeout=30).content == original
+
+
+def test_unicode_file_names_survive_to_the_download(make_user):
+    curator = make_user("CURATOR")
+    model = demo_safetensors(rank=15)
+    session = _model_session(curator, model=model)
+    body = {"kind": "model", "title": "Unicode", "triggerWords": ["u"], "visibility": "public", "files": [
+        {"name": "模型 v1.safetensors", "size": len(model), "contentType": "application/octet-stream"},
+        {"name": "c.png", "size": len(PNG), "contentType": "image/png"}]}
+    session = curator["api"].post("/api/uploads", json=body).json()["data"]
+    _put(session["files"][0], model)
+    _put(session["files"][1], PNG)
+    done = wait_for(lambda: (s := _model_status(curator, session["modelId"]))["status"] != "processing" and s)
+    assert done["versions"][0]["filename"] == "模型 v1.safetensors"
+    r = curator["api"].get(f"/api/models/{session['modelId']}/versions/{done['versions'][0]['id']}/download",
+                           allow_redirects=False)
+    disposition = S3.get(r.headers["Location"], timeout=30).headers["Content-Disposition"]
+    assert "attachment" in disposition and "filename*=UTF-8''%E6%A8%A1%E5%9E%8B%20v1.safetensors" in disposition
+
+
+def test_complete_rejects_parts_of_the_wrong_size(make_user):
+    curator = make_user("CURATOR")
+    big = sized_safetensors(70 * MiB)
+    session = _model_session(curator, model=big)
+    parts = session["files"][0]["upload"]["parts"]
+    # Part 1 short, part 2 long: the total still matches, but S3 would refuse the assembly.
+    cuts = [0, 1, 16 * MiB] + [n * 8 * MiB for n in range(3, 10)]
+    for part in parts:
+        n = part["partNumber"]
+        end = cuts[n] if n < len(cuts) else len(big)
+        S3.put(part["url"], data=big[cuts[n - 1]:end], timeout=60).raise_for_status()
+    _put(session["files"][1], PNG)
+    body = assert_error(curator["api"].post(f"/api/uploads/{session['id']}/complete", json={}), 409, "CONFLICT")
+    assert "not 8388608 bytes" in body["errors"][0]["message"]
+    assert curator["api"].get(f"/api/uploads/{session['id']}").json()["data"]["status"] == "open"
+
+
+def test_abort_removes_the_gallery_it_created(make_user):
+    from chalicelib import container
+
+    curator = make_user("CURATOR")
+    r = curator["api"].post("/api/uploads", json={"kind": "images", "galleryTitle": "Temporary", "files": [
+        {"name": "a.png", "size": len(PNG), "contentType": "image/png"}]})
+    session = r.json()["data"]
+    assert container.catalog().galleries.get(session["galleryId"]) is not None
+    assert curator["api"].delete(f"/api/uploads/{session['id']}").status_code == 204
+    assert container.catalog().galleries.get(session["galleryId"]) is None
