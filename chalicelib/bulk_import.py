@@ -5,7 +5,8 @@
 ``ROOT/loras/<name>.safetensors`` becomes a model whose renders live in ``ROOT/images/<name>/``:
 the first render is the cover, every render is uploaded into the model's gallery in batches of 12.
 Models without images are skipped. Progress is written to ``ROOT/.visionsuit-import.json`` after
-every step, so a second run resumes where the first stopped. Trigger words default to the file
+every step, each session's id before its first byte is sent: a second run finishes an interrupted
+session (sending only what never arrived) and continues where the first stopped. Trigger words default to the file
 name (the API requires at least one); ``--visibility`` applies to everything.
 """
 from __future__ import annotations
@@ -52,17 +53,37 @@ class State:
         tmp.replace(self.path)  # atomic: an interrupted run never leaves a torn state file
 
 
-def import_library(uploader: Uploader, root: Path, visibility: str, progress=None) -> dict:
+def _upload_once(uploader: Uploader, state: State, entry: dict, slot: str, kind: str, files: list[FileSource],
+                 **fields) -> dict:
+    """Upload unless an earlier run already did: the session id is saved before any byte is sent,
+    so an interrupted session is finished (not duplicated) on the next run."""
+    pending = entry.get("pending", {}).get(slot)
+    if pending:
+        session = uploader.resume(pending["id"], files)
+        if session is not None:
+            return {**pending, **session, "id": pending["id"]}
+
+    def remember(session: dict) -> None:
+        entry.setdefault("pending", {})[slot] = {k: session.get(k) for k in ("id", "modelId", "galleryId")}
+        state.save()
+
+    return uploader.upload(kind, files, on_session=remember, **fields)
+
+
+def import_library(uploader: Uploader, root: Path, visibility: str) -> dict:
     jobs, skipped = plan(root)
     state = State(root / STATE_FILE)
     report = {"models": 0, "images": 0, "skipped": skipped, "resumed": 0}
     for lora, renders in jobs:
         entry = state.model(lora.stem)
+        title = lora.stem.replace("_", " ")
         if "modelId" not in entry:
-            session = uploader.upload("model", [FileSource.from_path(lora), FileSource.from_path(renders[0])],
-                                      title=lora.stem.replace("_", " "), triggerWords=[lora.stem], tags=["imported"],
-                                      visibility=visibility, galleryTitle=lora.stem.replace("_", " "))
+            session = _upload_once(uploader, state, entry, "model", "model",
+                                   [FileSource.from_path(lora), FileSource.from_path(renders[0])],
+                                   title=title, triggerWords=[lora.stem], tags=["imported"], visibility=visibility,
+                                   galleryTitle=title)
             entry.update(modelId=session["modelId"], galleryId=session["galleryId"])
+            entry.get("pending", {}).pop("model", None)
             state.save()
             report["models"] += 1
         else:
@@ -71,9 +92,11 @@ def import_library(uploader: Uploader, root: Path, visibility: str, progress=Non
         for number, batch in enumerate(batches):
             if number < entry["batches"]:
                 continue
-            uploader.upload("images", [FileSource.from_path(p) for p in batch], title=lora.stem.replace("_", " "),
-                            galleryId=entry["galleryId"], visibility=visibility)
+            slot = f"batch-{number}"
+            _upload_once(uploader, state, entry, slot, "images", [FileSource.from_path(p) for p in batch],
+                         title=title, galleryId=entry["galleryId"], visibility=visibility)
             entry["batches"] = number + 1
+            entry.get("pending", {}).pop(slot, None)
             state.save()
             report["images"] += len(batch)
     return report

@@ -87,11 +87,43 @@ class Uploader:
             raise ApiError(r.status_code, _json(r))
         return (_json(r) or {}).get("data")
 
-    def upload(self, kind: str, files: list[FileSource], **fields) -> dict:
-        """Create a session, send every file (single PUT or multipart), complete it."""
+    def upload(self, kind: str, files: list[FileSource], on_session: Callable[[dict], None] | None = None,
+               **fields) -> dict:
+        """Create a session, send every file (single PUT or multipart), complete it. ``on_session`` sees
+        the session before any byte is sent, so a caller can record it and :meth:`resume` after a crash."""
         body = {"kind": kind, "files": [{"name": f.name, "size": f.size, "contentType": f.content_type} for f in files],
                 **{k: v for k, v in fields.items() if v is not None}}
         session = self.call("POST", "/api/uploads", json=body)
+        if on_session:
+            on_session(session)
+        return self._send_all(session, files)
+
+    def resume(self, session_id: str, files: list[FileSource]) -> dict | None:
+        """Finish an earlier session: send what has not arrived, then complete. None when the session
+        can no longer be finished (aborted or expired) and must be started again."""
+        state = self.call("GET", f"/api/uploads/{session_id}")
+        if state["status"] == "completed":
+            return state
+        if state["status"] != "open":
+            return None
+        missing = [f["index"] for f in state["files"] if not f["uploaded"]]
+        if missing:
+            # Fresh URLs for what is missing: the session's original ones may have expired.
+            fresh = {}
+            for index in missing:
+                described = state["files"][index]
+                if described["multipart"]:
+                    fresh[index] = {**described, "upload": {"method": "multipart", "partSize": described["partSize"],
+                                                            "partCount": described["partCount"], "parts": []}}
+                else:
+                    fresh[index] = {**described, "upload": self.call("POST", f"/api/uploads/{session_id}/parts",
+                                                                     json={"fileIndex": index, "partNumbers": [1]})}
+            for index, described in fresh.items():
+                self._send(session_id, described, files[index])
+        self.call("POST", f"/api/uploads/{session_id}/complete", json={})
+        return state
+
+    def _send_all(self, session: dict, files: list[FileSource]) -> dict:
         for described, source in zip(session["files"], files, strict=True):
             self._send(session["id"], described, source)
         self.call("POST", f"/api/uploads/{session['id']}/complete", json={})

@@ -6,6 +6,7 @@ import pytest
 from chalicelib.bulk_import import STATE_FILE, import_library, main
 from chalicelib.uploader import ApiError, Uploader
 from infra.local.seed import demo_png, demo_safetensors
+from tests.integration.conftest import wait_for
 
 
 def _library(root, counts):
@@ -52,6 +53,35 @@ def test_import_skips_batches_and_resumes(make_user, base_url, tmp_path):
     # A third run has nothing left to do.
     again = import_library(uploader, tmp_path, "public")
     assert again["models"] == 0 and again["images"] == 0
+
+
+def test_a_session_interrupted_mid_upload_is_finished_not_duplicated(make_user, base_url, tmp_path):
+    curator = make_user("CURATOR")
+    _library(tmp_path, {"gamma_style": 2})
+    uploader = Uploader(base_url, curator["token"])
+    real_send = uploader._send
+    sent = {"n": 0}
+
+    def crash_after_first_file(session_id, described, source):
+        sent["n"] += 1
+        if sent["n"] == 2:  # the model file went up, the cover did not
+            raise ApiError(503, None)
+        return real_send(session_id, described, source)
+
+    uploader._send = crash_after_first_file
+    with pytest.raises(ApiError):
+        import_library(uploader, tmp_path, "public")
+    pending = json.loads((tmp_path / STATE_FILE).read_text())["models"]["gamma_style"]["pending"]["model"]
+    uploader._send = real_send
+    report = import_library(uploader, tmp_path, "public")
+    assert report["models"] == 1 and report["images"] == 2
+    state = json.loads((tmp_path / STATE_FILE).read_text())["models"]["gamma_style"]
+    assert state["modelId"] == pending["modelId"] and not state["pending"]
+    from chalicelib import container
+
+    models = container.catalog().models.query("by-owner", curator["id"])
+    assert len(models) == 1  # finished, not uploaded twice
+    assert wait_for(lambda: container.catalog().models.get(pending["modelId"]).status == "ready")
 
 
 def test_cli_requires_a_token_from_the_environment(tmp_path, monkeypatch):
