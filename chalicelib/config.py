@@ -14,6 +14,12 @@ from functools import cached_property
 from chalicelib.errors import ConfigurationError
 
 
+def resource_env(kind: str, logical: str, suffix: str = "") -> str:
+    """The environment variable that carries a resource's physical name, e.g. ("QUEUE", "job-events",
+    "_URL") -> VS_QUEUE_JOB_EVENTS_URL. infra/ writes these; the Lambdas read them."""
+    return f"VS_{kind}_{logical.upper().replace('-', '_')}{suffix}"
+
+
 def _env(name: str, default: str | None = None) -> str:
     value = os.environ.get(name, default)
     if value is None or value == "":
@@ -38,10 +44,6 @@ def _flag(name: str, default: bool) -> bool:
 
 @dataclass
 class Config:
-    @cached_property
-    def stage(self) -> str:
-        return os.environ.get("VS_STAGE", "dev")
-
     @cached_property
     def jwt_secret(self) -> bytes:
         return _secret("VS_JWT_SECRET")
@@ -106,10 +108,10 @@ class Config:
         return os.environ.get("VS_S3_ADDRESSING_STYLE", "auto")
 
     def bucket(self, logical: str) -> str:
-        return _env("VS_BUCKET_" + logical.upper().replace("-", "_"))
+        return _env(resource_env("BUCKET", logical))
 
     def queue_url(self, logical: str) -> str:
-        return _env("VS_QUEUE_" + logical.upper().replace("-", "_") + "_URL")
+        return _env(resource_env("QUEUE", logical, "_URL"))
 
     def state_machine_arn(self, logical: str) -> str:
-        return _env("VS_STATE_MACHINE_" + logical.upper().replace("-", "_") + "_ARN")
+        return _env(resource_env("STATE_MACHINE", logical, "_ARN"))

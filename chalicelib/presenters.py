@@ -5,6 +5,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 
 from chalicelib.models import Agent, ImageAsset, Job, ModelAsset, ModelVersion, Role, SiteSettings, UploadSession, User
+from chalicelib.services.visibility import can_manage
 
 
 def iso(ts: float | None) -> str | None:
@@ -22,7 +23,7 @@ def user(u: User, viewer: User | None) -> dict:
         "createdAt": iso(u.created_at),
     }
     # Email and private preferences only for the account itself and administrators.
-    if viewer is not None and (viewer.id == u.id or viewer.role >= Role.ADMIN):
+    if can_manage(viewer, u.id):
         out.update(email=u.email, showAdultContent=u.show_adult, isActive=u.is_active, lastLoginAt=iso(u.last_login_at))
     return out
 
@@ -50,7 +51,7 @@ def upload_session(s: UploadSession, urls: dict | None = None, files: list[dict]
 
 
 def model_status(m: ModelAsset, versions: list[ModelVersion], cover_urls: dict, viewer: User | None) -> dict:
-    manage = viewer is not None and (viewer.id == m.owner_id or viewer.role >= Role.ADMIN)
+    manage = can_manage(viewer, m.owner_id)
     return {
         "id": m.id, "title": m.title, "status": m.status, "error": m.error if manage else None,
         "progress": 100 if m.status != "processing" else None, "baseModel": m.base_model, "kind": m.kind,
@@ -63,7 +64,7 @@ def model_status(m: ModelAsset, versions: list[ModelVersion], cover_urls: dict, 
 
 
 def image_status(i: ImageAsset, preview_urls: dict, viewer: User | None) -> dict:
-    manage = viewer is not None and (viewer.id == i.owner_id or viewer.role >= Role.ADMIN)
+    manage = can_manage(viewer, i.owner_id)
     return {
         "id": i.id, "title": i.title, "status": i.status, "error": i.error if manage else None,
         "progress": 100 if i.status != "processing" else None, "mime": i.mime, "width": i.width, "height": i.height,

@@ -6,7 +6,6 @@ presigned URLs the API hands out; retries what S3 asks clients to retry (500/503
 from __future__ import annotations
 
 import mimetypes
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,23 +151,9 @@ class Uploader:
         if r.status_code >= 300:
             raise ApiError(r.status_code, None)
 
-    def wait_ready(self, path: str, timeout: float = 300, interval: float = 0.5) -> dict:
-        import time
-
-        deadline = time.monotonic() + timeout
-        while True:
-            status = self.call("GET", path)
-            if status["status"] != "processing" or time.monotonic() > deadline:
-                return status
-            time.sleep(interval)
-
 
 def _json(r: requests.Response) -> dict | None:
     try:
         return r.json()
     except ValueError:
         return None
-
-
-def env_token() -> str | None:
-    return os.environ.get("VS_TOKEN")

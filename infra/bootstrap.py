@@ -164,8 +164,3 @@ def bootstrap(prefix: str, timing: R.Timing | None = None) -> dict[str, str]:
     env.update({R.queue_env(name): url for name, (url, _) in queues.items()})
     env.update({R.state_machine_env(name): arn for name, arn in machines.items()})
     return env
-
-
-def dlq_urls(prefix: str) -> dict[str, str]:
-    sqs = boto3.client("sqs")
-    return {q.name: sqs.get_queue_url(QueueName=R.physical(prefix, q.dlq_name))["QueueUrl"] for q in R.QUEUES}

@@ -5,8 +5,8 @@ Both the local bootstrap (``infra.bootstrap``) and the deployable CloudFormation
 machine or schedule exists in exactly one place. Logical names are short (``media``,
 ``ingest``); physical names are ``<prefix>-<logical>``.
 
-The application never imports this module: it learns physical names from the environment
-variables that :func:`environment` lists, which the bootstrap exports locally and the template
+The application never imports this module: it learns physical names from environment variables
+named by ``chalicelib.config.resource_env``, which the bootstrap exports locally and the template
 sets on every function.
 """
 from __future__ import annotations
@@ -15,6 +15,8 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from chalicelib.config import resource_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -159,24 +161,20 @@ SCHEDULES = (
 )
 
 
-def _env_key(kind: str, logical: str, suffix: str = "") -> str:
-    return f"VS_{kind}_{logical.upper().replace('-', '_')}{suffix}"
-
-
 def table_env(logical: str) -> str:
-    return _env_key("TABLE", logical)
+    return resource_env("TABLE", logical)
 
 
 def bucket_env(logical: str) -> str:
-    return _env_key("BUCKET", logical)
+    return resource_env("BUCKET", logical)
 
 
 def queue_env(logical: str) -> str:
-    return _env_key("QUEUE", logical, "_URL")
+    return resource_env("QUEUE", logical, "_URL")
 
 
 def state_machine_env(logical: str) -> str:
-    return _env_key("STATE_MACHINE", logical, "_ARN")
+    return resource_env("STATE_MACHINE", logical, "_ARN")
 
 
 def physical(prefix: str, logical: str) -> str:

@@ -6,10 +6,12 @@ from collections.abc import Callable
 
 from pynamodb.exceptions import PutError, UpdateError
 
+from chalicelib.config import resource_env
+
 
 def table_name(logical: str) -> str:
     # Read at import: Lambda containers and the local runtime set the environment first.
-    return os.environ.get("VS_TABLE_" + logical.upper().replace("-", "_"), f"unconfigured-{logical}")
+    return os.environ.get(resource_env("TABLE", logical), f"unconfigured-{logical}")
 
 
 def region() -> str:

@@ -112,13 +112,13 @@ class IngestPipeline:
             return "superseded"
         size, filename = info.size, version.filename
         try:
-            if self._storage.read_range(self._bucket, key, 0, 4) == archives.ZIP_MAGIC:
+            read = self._prefetched_reader(key)
+            if read(0, 4) == archives.ZIP_MAGIC:
                 archive_key = key
                 key, size, filename = self._unpack(version, archive_key, info)
                 self._storage.delete(self._bucket, [archive_key])
-            header = safetensors_meta.read_header(
-                lambda start, length: self._storage.read_range(self._bucket, key, start, length), size,
-                max_header=HEADER_CAP)
+                read = self._prefetched_reader(key)
+            header = safetensors_meta.read_header(read, size, max_header=HEADER_CAP)
         except (safetensors_meta.InvalidSafetensors, archives.InvalidArchive) as e:
             self._storage.delete(self._bucket, [key])
             return self._reject(self._versions, version.id, str(e), info)
@@ -134,6 +134,19 @@ class IngestPipeline:
             return "duplicate"  # a concurrent run of the same object finished first
         self._index_hashes(version, digests, filename)
         return "recorded"
+
+    def _prefetched_reader(self, key: str):
+        """Ranged reads of ``key`` where the prefix the header parser asks for first is fetched once
+        and also answers the archive check: typically one GET per model file."""
+        prefix_length = 8 + safetensors_meta.SPECULATIVE_READ
+        prefix = self._storage.read_range(self._bucket, key, 0, prefix_length)
+
+        def read(start: int, length: int) -> bytes:
+            if start + length <= len(prefix) or len(prefix) < prefix_length:  # a short prefix is the whole file
+                return prefix[start:start + length]
+            return self._storage.read_range(self._bucket, key, start, length)
+
+        return read
 
     def _unpack(self, version: ModelVersion, archive_key: str, info) -> tuple[str, int, str]:
         """Stream the archive's .safetensors into its own object (key derived from the source ETag)."""

@@ -13,6 +13,7 @@ import uuid
 import pytest
 import requests
 
+from chalicelib.uploader import retrying_session
 from infra import resources as R
 from infra.local.runtime import LocalRuntime, RuntimeOptions
 
@@ -58,19 +59,9 @@ def api(base_url):
     return Api(base_url)
 
 
-def storage_session() -> requests.Session:
-    """HTTP client for presigned S3 URLs. Like every S3 client it retries 500/503 answers (S3's
-    InternalError/SlowDown; moto also answers 500 on the rare concurrent-write race)."""
-    from requests.adapters import HTTPAdapter
-    from urllib3.util.retry import Retry
-
-    session = requests.Session()
-    retry = Retry(total=4, backoff_factor=0.2, status_forcelist=(500, 503), allowed_methods=None, raise_on_status=False)
-    session.mount("http://", HTTPAdapter(max_retries=retry))
-    return session
-
-
-S3 = storage_session()
+# Presigned S3 URLs are driven like every S3 client does: 500/503 are retried (moto also answers 500
+# on a rare concurrent-write race).
+S3 = retrying_session()
 
 
 def unique_email(tag: str = "user") -> str:
