@@ -74,6 +74,12 @@ class Config:
         return _int("VS_DOWNLOAD_URL_TTL_SECONDS", 300)
 
     @cached_property
+    def search_refresh_delay_seconds(self) -> int:
+        """How long download/like counters may sit before the search index's popularity sorts catch up
+        (one refresh per asset per window, however many downloads happen in it). SQS allows 0-900."""
+        return max(0, min(900, _int("VS_SEARCH_REFRESH_DELAY_SECONDS", 60)))
+
+    @cached_property
     def storage_events_secret(self) -> bytes:
         """Bearer secret MinIO sends with webhook notifications (POST /api/events/storage)."""
         return _secret("VS_STORAGE_EVENTS_SECRET")

@@ -120,6 +120,13 @@ def catalog():
 
 
 @_singleton
+def search_index():
+    from chalicelib.repositories.search_index import SearchIndexRepository
+
+    return SearchIndexRepository()
+
+
+@_singleton
 def jobs_repo():
     from chalicelib.repositories.jobs import JobRepository
 
@@ -171,6 +178,25 @@ def catalog_service():
     cfg, c = config(), catalog()
     return CatalogService(c.models, c.versions, c.images, c.hashes, storage(), cfg.bucket("media"),
                           cfg.download_url_ttl_seconds)
+
+
+@_singleton
+def search_indexer():
+    from chalicelib.services.search_service import SearchIndexer
+
+    c, window = catalog(), config().search_refresh_delay_seconds
+    return SearchIndexer(search_index(), c.models, c.images, c.galleries, users_repo(),
+                         refresh_later=lambda kind, asset_id: ingest_queue().send(
+                             {"task": "reindex", "kind": kind, "id": asset_id}, delay_seconds=window),
+                         refresh_window=window)
+
+
+@_singleton
+def search_service():
+    from chalicelib.services.search_service import SearchService
+
+    c = catalog()
+    return SearchService(search_index(), c.models, c.images, c.galleries, users_repo())
 
 
 @_singleton

@@ -49,8 +49,8 @@ class IngestQueue:
         self._sqs = session.client("sqs")
         self._url = queue_url
 
-    def send(self, body: dict) -> None:
-        self._sqs.send_message(QueueUrl=self._url, MessageBody=json.dumps(body))
+    def send(self, body: dict, delay_seconds: int = 0) -> None:
+        self._sqs.send_message(QueueUrl=self._url, MessageBody=json.dumps(body), DelaySeconds=delay_seconds)
 
     def send_each(self, bodies: list[dict]) -> None:
         for i in range(0, len(bodies), 10):

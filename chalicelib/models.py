@@ -110,6 +110,8 @@ class ModelAsset:
     cover_image_id: str | None = None
     gallery_id: str | None = None
     download_count: int = 0
+    like_count: int = 0
+    metadata_values: dict = field(default_factory=dict)  # metadata field slug -> typed value
     error: str | None = None
 
 
@@ -147,6 +149,8 @@ class ImageAsset:
     moderation: str = "active"
     is_adult: bool = False
     tags: list[str] = field(default_factory=list)
+    description: str = ""
+    like_count: int = 0
     mime: str | None = None
     width: int | None = None
     height: int | None = None
@@ -170,6 +174,7 @@ class Gallery:
     description: str = ""
     visibility: str = "private"
     cover_image_id: str | None = None
+    parent_id: str | None = None  # collections nest; cycles are rejected on write
 
 
 @dataclass
@@ -198,3 +203,39 @@ class UploadSession:
     version_id: str | None = None
     gallery_id: str | None = None
     created_gallery: bool = False  # the session created its target gallery (removed on abort when empty)
+
+
+@dataclass
+class MetadataField:
+    """An admin-defined typed attribute of models (text, number, boolean, date, url, enum, multi_enum)."""
+
+    id: str
+    name: str
+    slug: str
+    type: str
+    created_at: float
+    updated_at: float
+    filterable: bool = True
+    browsable: bool = False
+    config: dict = field(default_factory=dict)  # enumOptions, validationPattern, displayHint
+    sort_order: int = 0
+
+
+@dataclass
+class SearchDoc:
+    """What the search index files about one asset (built from the record by the search service)."""
+
+    kind: str  # model | image | gallery
+    id: str
+    audience: str  # s: public safe | x: public adult | h: hidden (private, flagged, removed, not ready)
+    owner_id: str
+    created_at: float
+    name_key: str  # folded title, the "name" sort
+    words: str  # " w1 w2 ... ": every searchable word, each also reachable through a W: term
+    terms: list[str]  # partitions the asset is filed under (A, K:, B:, G:, F:, O:, W:)
+    likes: int = 0
+    downloads: int = 0
+    type: str | None = None
+    base: str | None = None
+    tags: list[str] = field(default_factory=list)
+    meta: list[str] = field(default_factory=list)  # "slug=value"

@@ -135,9 +135,18 @@ TABLES = (
           indexes=(Index("by-model", "model_id", "created_at"),)),
     Table("images", attributes={"pk": "S", "owner_id": "S", "created_at": "N"},
           indexes=(Index("by-owner", "owner_id", "created_at"),)),
-    Table("galleries", attributes={"pk": "S", "owner_id": "S", "created_at": "N"},
-          indexes=(Index("by-owner", "owner_id", "created_at"),)),
-    Table("gallery-entries", range_key="sk", attributes={"pk": "S", "sk": "S"}),
+    Table("galleries", attributes={"pk": "S", "owner_id": "S", "created_at": "N", "parent_id": "S"},
+          indexes=(Index("by-owner", "owner_id", "created_at"), Index("by-parent", "parent_id", "created_at"))),
+    # pk gallery id, sk <kind>#<asset id>: membership is a GetItem; order and reverse links are indexes.
+    Table("gallery-entries", range_key="sk", attributes={"pk": "S", "sk": "S", "position": "N", "asset_id": "S"},
+          indexes=(Index("by-position", "pk", "position"), Index("by-asset", "asset_id", "pk"))),
+    # The search index (postings, per-asset docs, facet counters); see chalicelib/repositories/search_index.py.
+    Table("search", range_key="sk", attributes={"pk": "S", "sk": "S", "s_likes": "S", "s_downloads": "S", "s_name": "S"},
+          indexes=(Index("by-likes", "pk", "s_likes"), Index("by-downloads", "pk", "s_downloads"),
+                   Index("by-name", "pk", "s_name")),
+          ttl_attribute="expires_at"),
+    Table("metadata-fields", attributes={"pk": "S", "slug": "S"}, indexes=(Index("by-slug", "slug"),)),
+    Table("tags", attributes={"pk": "S"}),
     Table("hashes", range_key="sk", attributes={"pk": "S", "sk": "S"}),
     Table("agents", attributes={"pk": "S"}),
     Table(

@@ -80,6 +80,11 @@ class RecordRepository(Generic[R]):
         except DoesNotExist:
             return None
 
+    def get_many(self, record_ids) -> dict[str, R]:
+        """Records by id (one BatchGet per 100); missing ids are absent from the result."""
+        ids = list(dict.fromkeys(record_ids))
+        return {item.pk: self._to_record(item) for item in self.item_cls.batch_get(ids)} if ids else {}
+
     def create(self, record: R) -> bool:
         return conditional(lambda: self._to_item(record).save(condition=self.item_cls.pk.does_not_exist()))
 

@@ -104,6 +104,11 @@ class UserRepository:
         except DoesNotExist:
             return None
 
+    def get_many(self, user_ids) -> dict[str, User]:
+        keys = [_user_key(u) for u in dict.fromkeys(user_ids)]
+        users = (_to_domain(item) for item in UserItem.batch_get(keys)) if keys else ()
+        return {u.id: u for u in users}
+
     def get_by_email(self, email: str) -> User | None:
         try:
             claim = EmailClaim.get(_email_key(email), consistent_read=True)

@@ -1,0 +1,302 @@
+"""Server-side search over models, images and galleries, on an inverted index kept in DynamoDB.
+
+Indexing (``SearchIndexer``): every asset is filed under a bounded set of terms, each a DynamoDB
+partition ordered by every sort (see ``repositories/search_index.py``):
+``A`` (all), ``K:<type>``, ``B:<base model>``, ``G:<tag>``, ``F:<field>=<value>``, ``O:<owner>`` and
+``W:<first three letters of a word>`` for the searchable words. The audience (public safe, public
+adult, hidden) is part of the partition, so a viewer only ever reads what it may see.
+
+Querying (``SearchService``): the query's most selective term (smallest counter) drives a Query in
+the requested order; every other criterion is a FilterExpression on the same postings, and the page's
+records are re-read and re-checked (visibility and criteria) before they are returned, so a stale
+posting can only shorten a page, never leak or mis-match. Cost per page is bounded by the page size
+and the filters' selectivity within the driving partition, not by the size of the catalog.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass, field
+
+from chalicelib.errors import Forbidden, ValidationError
+from chalicelib.models import AssetStatus, Gallery, ImageAsset, ModelAsset, Role, SearchDoc, User
+from chalicelib.pagination import decode_cursor, encode_cursor
+from chalicelib.services.text import facet_value, fold, tag_slug, words
+from chalicelib.services.visibility import can_manage, can_view
+
+log = logging.getLogger(__name__)
+
+KINDS = ("model", "image", "gallery")
+SORTS = {"model": ("newest", "liked", "downloads", "name"), "image": ("newest", "liked", "name"),
+         "gallery": ("newest", "name")}
+MAX_TERMS = 48  # a document's terms plus its counters must fit one DynamoDB transaction (100 items)
+MAX_WORDS_CHARS = 2000
+MAX_QUERY_WORDS = 8
+READ_BUDGET = 2000  # postings read per request at most; a sparse match returns a short page and a cursor
+CONFLICT_RETRIES = 4
+FACET_SCAN = 5000  # counters read per audience when ranking facet values
+
+
+@dataclass
+class SearchQuery:
+    kind: str
+    text: str = ""
+    type: str | None = None
+    base_model: str | None = None
+    tags: list[str] = field(default_factory=list)
+    curator_id: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)  # field slug -> canonical facet value
+    visibility: str | None = None  # public | private (private: own or admin)
+    sort: str = "newest"
+
+
+@dataclass
+class SearchPage:
+    items: list
+    cursor: str | None
+    owners: dict[str, User]
+    stats: dict
+
+
+# -- documents --------------------------------------------------------------------------------
+def audience(record) -> str:
+    if isinstance(record, Gallery):
+        return "s" if record.visibility == "public" else "h"
+    listable = record.status == AssetStatus.READY and record.visibility == "public" and record.moderation == "active"
+    if not listable:
+        return "h"
+    return "x" if record.is_adult else "s"
+
+
+def _text(primary: list[str], secondary: list[str], budget: int) -> tuple[str, list[str]]:
+    """The searchable words and their W: terms. A word is searchable only if its term fits the
+    budget, so a W: driver can never miss an asset whose words contain the query word."""
+    keys: list[str] = []
+    kept: list[str] = []
+    length = 1
+    for word in [w for text in primary for w in words(text)] + [w for text in secondary for w in words(text)]:
+        key = word[:3]
+        if word in kept or (key not in keys and len(keys) >= budget):
+            continue
+        if length + len(word) + 1 > MAX_WORDS_CHARS:
+            break
+        if key not in keys:
+            keys.append(key)
+        kept.append(word)
+        length += len(word) + 1
+    return " " + " ".join(kept) + " ", ["W:" + k for k in keys]
+
+
+def build_doc(kind: str, record, owner: User | None) -> SearchDoc:
+    owner_name = owner.display_name if owner else ""
+    tags = [t for t in dict.fromkeys(tag_slug(t) for t in getattr(record, "tags", []) or []) if t][:20]
+    doc_type = base = None
+    meta: list[str] = []
+    secondary: list[str] = [record.description or ""]
+    primary: list[str] = [record.title, owner_name, *[t.replace("-", " ") for t in tags]]
+    likes = downloads = 0
+    if isinstance(record, ModelAsset):
+        doc_type = record.kind or "lora"
+        base = facet_value(record.base_model) if record.base_model else None
+        primary += [*record.trigger_words, record.base_model or ""]
+        for slug, value in sorted((record.metadata_values or {}).items()):
+            for v in value if isinstance(value, list) else [value]:
+                meta.append(f"{slug}={facet_value(v)}")
+        meta = list(dict.fromkeys(meta))[:10]
+        likes, downloads = record.like_count, record.download_count
+    elif isinstance(record, ImageAsset):
+        secondary.append(str((record.meta or {}).get("prompt") or ""))
+        likes = record.like_count
+    structural = ["A", f"O:{record.owner_id}"]
+    if doc_type:
+        structural.append(f"K:{doc_type}")
+    if base:
+        structural.append(f"B:{base}")
+    structural += [f"G:{t}" for t in tags] + [f"F:{m}" for m in meta]
+    text, word_terms = _text(primary, secondary, MAX_TERMS - len(structural))
+    return SearchDoc(kind=kind, id=record.id, audience=audience(record), owner_id=record.owner_id,
+                     created_at=record.created_at, name_key=" ".join(words(record.title)) or "~",
+                     words=text, terms=structural + word_terms, likes=likes, downloads=downloads,
+                     type=doc_type, base=base, tags=tags, meta=meta)
+
+
+# -- queries ----------------------------------------------------------------------------------
+def audiences_for(viewer: User | None, query: SearchQuery) -> list[str]:
+    admin = viewer is not None and viewer.role >= Role.ADMIN
+    own = viewer is not None and query.curator_id == viewer.id
+    public = ["s", "x"] if (admin or own or (viewer is not None and viewer.show_adult)) else ["s"]
+    if query.visibility == "private":
+        if not (admin or own):
+            raise Forbidden("Private assets can be listed by their owner (curator=<your id>) or administrators")
+        return ["h"]
+    if query.visibility == "public":
+        return public
+    return public + (["h"] if admin or own else [])
+
+
+@dataclass
+class _Plan:
+    terms: list[str]  # candidate driving terms
+    conditions: list  # (attribute, value) pairs every result must satisfy
+
+
+def plan(query: SearchQuery) -> _Plan:
+    terms: list[str] = []
+    conditions: list[tuple[str, str]] = []
+    query_words = words(query.text)[:MAX_QUERY_WORDS]
+    for n, word in enumerate(query_words):
+        last = n == len(query_words) - 1
+        conditions.append(("words", f" {word}" if last else f" {word} "))
+        if not last or len(word) >= 3:  # a prefix shorter than three letters has no term of its own
+            terms.append("W:" + word[:3])
+    if query.type:
+        terms.append(f"K:{query.type}")
+        conditions.append(("type", query.type))
+    if query.base_model:
+        base = facet_value(query.base_model)
+        terms.append(f"B:{base}")
+        conditions.append(("base", base))
+    for tag in query.tags:
+        terms.append(f"G:{tag}")
+        conditions.append(("tags", tag))
+    for slug, value in sorted(query.metadata.items()):
+        terms.append(f"F:{slug}={value}")
+        conditions.append(("meta", f"{slug}={value}"))
+    if query.curator_id:
+        terms.append(f"O:{query.curator_id}")
+        conditions.append(("owner", query.curator_id))
+    return _Plan(list(dict.fromkeys(terms)) or ["A"], conditions)
+
+
+def matches(doc: SearchDoc, query: SearchQuery, allowed_audiences: list[str]) -> bool:
+    """The query's meaning, evaluated on one document: the index answers it, this re-checks it."""
+    if doc.audience not in allowed_audiences:
+        return False
+    for attribute, value in plan(query).conditions:
+        if attribute == "words" and value not in doc.words:
+            return False
+        if attribute in ("tags", "meta") and value not in getattr(doc, attribute):
+            return False
+        if attribute in ("type", "base") and getattr(doc, attribute) != value:
+            return False
+        if attribute == "owner" and doc.owner_id != value:
+            return False
+    return True
+
+
+def normalize_query(query: SearchQuery) -> SearchQuery:
+    if query.kind not in KINDS:
+        raise ValidationError(f"kind must be one of {', '.join(KINDS)}", field="kind")
+    if query.sort not in SORTS[query.kind]:
+        raise ValidationError(f"sort must be one of {', '.join(SORTS[query.kind])}", field="sort")
+    tags = [tag_slug(t) for t in query.tags]
+    if any(not t for t in tags):
+        raise ValidationError("Empty tag in filter", field="tags")
+    return dataclasses.replace(query, text=" ".join(words(query.text)), tags=sorted(set(tags)),
+                               type=fold(query.type) if query.type else None)
+
+
+class SearchService:
+    def __init__(self, index, models, images, galleries, users) -> None:
+        self._index = index
+        self._repos = {"model": models, "image": images, "gallery": galleries}
+        self._users = users
+
+    def search(self, viewer: User | None, query: SearchQuery, cursor: str | None, page_size: int) -> SearchPage:
+        query = normalize_query(query)
+        fingerprint = dataclasses.asdict(query)
+        position = decode_cursor(cursor, fingerprint)
+        after = None
+        if position is not None:
+            after = position.get("a")
+            if not isinstance(after, str) or not after:
+                raise ValidationError("Malformed cursor", field="cursor")
+        allowed = audiences_for(viewer, query)
+        p = plan(query)
+        counts = self._index.counts(query.kind, allowed, p.terms)
+        driver = min(p.terms, key=lambda t: (counts.get(t, 0), t))
+        stats = {"driver": driver, "driverCount": counts.get(driver, 0), "consumed": 0.0, "evaluated": 0}
+        if counts.get(driver, 0) == 0:
+            return SearchPage([], None, {}, stats)
+        from chalicelib.repositories.search_index import Condition  # data type only; no I/O here
+
+        result = self._index.query(query.kind, allowed, driver, [Condition(a, v) for a, v in p.conditions],
+                                   query.sort, after, page_size, READ_BUDGET)
+        stats.update(consumed=result.consumed, evaluated=result.evaluated)
+        records = self._repos[query.kind].get_many(result.ids)
+        owners = self._users.get_many({r.owner_id for r in records.values()})
+        items = []
+        for asset_id in result.ids:
+            record = records.get(asset_id)
+            if record is None or not _visible(viewer, record):
+                continue
+            if matches(build_doc(query.kind, record, owners.get(record.owner_id)), query, allowed):
+                items.append(record)
+        next_cursor = encode_cursor({"a": result.after}, fingerprint) if result.after else None
+        return SearchPage(items, next_cursor, owners, stats)
+
+
+def _visible(viewer: User | None, record) -> bool:
+    if isinstance(record, Gallery):
+        return record.visibility == "public" or can_manage(viewer, record.owner_id)
+    return can_view(viewer, record)
+
+
+class SearchIndexer:
+    """Keeps the index equal to the records. Every method is idempotent and derives from the stored
+    record, so a retry, a duplicate message or a late refresh converges on the same postings."""
+
+    def __init__(self, index, models, images, galleries, users, refresh_later, refresh_window: int = 60) -> None:
+        self._index = index
+        self._repos = {"model": models, "image": images, "gallery": galleries}
+        self._users = users
+        self._refresh_later = refresh_later  # (kind, asset id) -> queues a refresh after the window
+        self._window = refresh_window
+
+    def refresh(self, kind: str, asset_id: str) -> None:
+        from chalicelib.repositories.search_index import IndexConflict
+
+        for _ in range(CONFLICT_RETRIES):
+            record = self._repos[kind].get(asset_id)
+            doc = build_doc(kind, record, self._users.get(record.owner_id)) if record else None
+            if self._index.apply(kind, asset_id, doc):
+                return
+        raise IndexConflict(f"{kind} {asset_id} kept changing while it was indexed")
+
+    def refresh_or_queue(self, kind: str, asset_id: str) -> None:
+        """After a write that already succeeded: index now, or leave it to the queue if indexing fails,
+        so the caller's write is never reported as failed because of the index."""
+        try:
+            self.refresh(kind, asset_id)
+        except Exception:
+            log.exception("index refresh failed; queued for retry", extra={"kind": kind, "assetId": asset_id})
+            self._refresh_later(kind, asset_id)
+
+    def refresh_queued(self, kind: str, asset_id: str) -> None:
+        """The queued refresh: clear the popularity marker first, so a change during it queues another."""
+        self._index.clear_stale(kind, asset_id)
+        self.refresh(kind, asset_id)
+
+    def touch(self, kind: str, asset_id: str) -> None:
+        """A popularity counter changed: one refresh per asset per window, however many changes."""
+        try:
+            if self._index.mark_stale(kind, asset_id, self._window + 60):
+                self._refresh_later(kind, asset_id)
+        except Exception:
+            # Sorting by popularity may lag; the download or like itself must not fail because of it.
+            log.exception("could not queue a popularity refresh", extra={"kind": kind, "assetId": asset_id})
+
+    def facet_counts(self, kind: str, viewer: User | None, prefix: str, limit: int = 200) -> list[tuple[str, int]]:
+        allowed = audiences_for(viewer, SearchQuery(kind=kind))
+        # Counters are read in key order, so rank over a generous slice rather than the first ``limit``.
+        totals = self._index.counts_with_prefix(kind, allowed, prefix, FACET_SCAN)
+        ranked = sorted(((key[len(prefix):], n) for key, n in totals.items() if n > 0), key=lambda kv: (-kv[1], kv[0]))
+        return ranked[:limit]
+
+    def reindex_all(self, kind: str) -> int:
+        """Background rebuild (after a rule change or a restore); walks the table, never in a request."""
+        count = 0
+        for record in self._repos[kind].scan_all():
+            self.refresh(kind, record.id)
+            count += 1
+        return count
