@@ -159,6 +159,7 @@ def auth_service():
         users_repo(), nonces_repo(), settings_service(), RateLimiter(ratelimit_repo()),
         jwt_secret=lambda: cfg.jwt_secret, token_ttl=cfg.token_ttl_seconds,
         login_limit=cfg.login_attempts_per_window, login_window=cfg.login_window_seconds,
+        on_renamed=lambda user_id: ingest_queue().send({"task": "reindex-owner", "ownerId": user_id}),
     )
 
 
@@ -168,7 +169,8 @@ def upload_service():
 
     cfg, c = config(), catalog()
     return UploadService(c.sessions, c.models, c.versions, c.images, c.galleries, c.entries, storage(),
-                         cfg.bucket("media"), cfg.upload_url_ttl_seconds, reports=settings_service())
+                         cfg.bucket("media"), cfg.upload_url_ttl_seconds, reports=settings_service(),
+                         indexer=search_indexer())
 
 
 @_singleton
@@ -177,7 +179,19 @@ def catalog_service():
 
     cfg, c = config(), catalog()
     return CatalogService(c.models, c.versions, c.images, c.hashes, storage(), cfg.bucket("media"),
-                          cfg.download_url_ttl_seconds)
+                          cfg.download_url_ttl_seconds, search=search_service(), users=users_repo(),
+                          indexer=search_indexer(), galleries=lambda: gallery_service(),
+                          metadata=lambda: metadata_service())
+
+
+@_singleton
+def asset_service():
+    from chalicelib.services.asset_service import AssetService
+
+    cfg, c = config(), catalog()
+    return AssetService(c.models, c.versions, c.images, c.hashes, users_repo(), storage(), cfg.bucket("media"),
+                        search_indexer(), safety_service(), galleries=lambda: gallery_service(),
+                        metadata=lambda: metadata_service())
 
 
 @_singleton
@@ -197,6 +211,15 @@ def search_service():
 
     c = catalog()
     return SearchService(search_index(), c.models, c.images, c.galleries, users_repo())
+
+
+@_singleton
+def gallery_service():
+    from chalicelib.services.gallery_service import GalleryService
+
+    c = catalog()
+    return GalleryService(c.galleries, c.entries, c.models, c.images, users_repo(), catalog_service(),
+                          search_indexer(), search_service())
 
 
 @_singleton
@@ -220,7 +243,7 @@ def ingest_pipeline():
 
     cfg, c = config(), catalog()
     return IngestPipeline(storage(), cfg.bucket("media"), c.sessions, c.models, c.versions, c.images, c.galleries,
-                          c.hashes, users_repo(), safety_service())
+                          c.hashes, users_repo(), safety_service(), search_indexer())
 
 
 @_singleton
@@ -246,3 +269,21 @@ def health_service():
         "queue": lambda: dispatch_queue().reachable(),
     }
     return HealthService(probes, lambda: agents_repo().last_presence())
+
+
+@_singleton
+def metadata_service():
+    from chalicelib.repositories.metadata import MetadataFieldRepository
+    from chalicelib.services.metadata_service import MetadataService
+
+    # Late-bound: the search indexer is resolved per call, so tests may override it.
+    return MetadataService(MetadataFieldRepository(), lambda *a, **k: search_indexer().facet_counts(*a, **k),
+                           cache_seconds=config().settings_cache_seconds)
+
+
+@_singleton
+def tag_service():
+    from chalicelib.repositories.metadata import TagRepository
+    from chalicelib.services.tag_service import TagService
+
+    return TagService(TagRepository(), lambda *a, **k: search_indexer().facet_counts(*a, **k))

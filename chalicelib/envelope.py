@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalicelib.errors import DomainError, ValidationError
+from chalicelib.errors import DomainError, ItemsRejected, ValidationError
 
 # Headers every API answer carries; user content is never sniffed or framed.
 SECURITY_HEADERS = {
@@ -52,7 +52,7 @@ def error(code: str, message: str, field: str | None = None) -> dict:
 
 def from_exception(exc: DomainError) -> tuple[int, dict, dict[str, str]]:
     """(status, body, headers) for a domain error; internal details never leave the process."""
-    if isinstance(exc, ValidationError):
+    if isinstance(exc, ValidationError | ItemsRejected):
         body = error_body(exc.details)
     elif exc.status >= 500:
         body = error(exc.code, "Unexpected server error")

@@ -78,3 +78,17 @@ class ConfigurationError(DomainError):
     """A deployment mistake (missing secret, missing resource name). Never shown in detail."""
 
     code, status = "INTERNAL_ERROR", 500
+
+
+class ItemsRejected(DomainError):
+    """A bulk request refused as a whole: one entry per failing item (``field`` = ``items[i]``).
+    The status is the most telling item's: 403 if any is not the caller's, else 404, else 400/409."""
+
+    code = "ITEMS_REJECTED"
+    _RANK = {"FORBIDDEN": (403, 4), "NOT_FOUND": (404, 3), "CONFLICT": (409, 2), "VALIDATION_ERROR": (400, 1)}
+
+    def __init__(self, message: str, details: list[dict]):
+        super().__init__(message)
+        self.details = details
+        worst = max((d["code"] for d in details), key=lambda c: self._RANK.get(c, (400, 0))[1])
+        self.status = self._RANK.get(worst, (400, 0))[0]

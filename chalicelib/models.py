@@ -161,6 +161,8 @@ class ImageAsset:
     linked_version_ids: list[str] = field(default_factory=list)
     gallery_id: str | None = None
     model_id: str | None = None  # set when the image is a model's cover
+    # image (listed in the images explorer) | model-cover | avatar | gallery-cover: only "image" is searchable
+    purpose: str = "image"
     error: str | None = None
 
 

@@ -72,6 +72,83 @@ def image_status(i: ImageAsset, preview_urls: dict, viewer: User | None) -> dict
     }
 
 
+def owner_ref(owner_id: str, owners: dict[str, User]) -> dict:
+    owner = owners.get(owner_id)
+    return {"id": owner_id, "displayName": owner.display_name if owner else None}
+
+
+def _moderation(asset, viewer: User | None) -> dict:
+    # Review state is the owner's and the administrators' business only.
+    return {"visibility": asset.visibility, "moderation": asset.moderation} if can_manage(viewer, asset.owner_id) \
+        else {"visibility": asset.visibility}
+
+
+def model_card(m: ModelAsset, owners: dict[str, User], previews: dict, viewer: User | None) -> dict:
+    return {
+        "id": m.id, "title": m.title, "type": m.kind, "baseModel": m.base_model, "tags": m.tags,
+        "triggerWords": m.trigger_words, "owner": owner_ref(m.owner_id, owners), "previews": previews,
+        "isAdult": m.is_adult, "status": m.status, "primaryVersionId": m.primary_version_id,
+        "downloads": m.download_count, "likes": m.like_count, "createdAt": iso(m.created_at),
+        "updatedAt": iso(m.updated_at), **_moderation(m, viewer),
+    }
+
+
+def _version(v: ModelVersion, primary_id: str | None, manage: bool) -> dict:
+    meta = v.metadata or {}
+    return {"id": v.id, "name": v.name, "status": v.status, "error": v.error if manage else None,
+            "isPrimary": v.id == primary_id, "filename": v.filename, "size": v.size, "hashes": v.hashes,
+            "downloads": v.download_count, "createdAt": iso(v.created_at),
+            "summary": {k: meta.get(k) for k in ("baseModel", "kind", "network", "resolution", "trainingImages",
+                                                  "outputName", "tensorCount")},
+            "headerAvailable": bool(v.header_key) and manage}
+
+
+def model_versions(m: ModelAsset, versions: list[ModelVersion], viewer: User | None) -> list[dict]:
+    manage = can_manage(viewer, m.owner_id)
+    return [_version(v, m.primary_version_id, manage) for v in versions]
+
+
+def model_detail(d, viewer: User | None) -> dict:
+    m = d.model
+    owners = {d.owner.id: d.owner} if d.owner else {}
+    return {
+        **model_card(m, owners, d.previews, viewer),
+        "description": m.description,
+        "trigger": {"words": m.trigger_words, "copyText": ", ".join(m.trigger_words)},
+        "versions": model_versions(m, d.versions, viewer),
+        "metadata": d.metadata,
+        "datasetTags": [{"tag": t, "count": n} for t, n in d.dataset_tags],
+        "galleries": [{"id": g.id, "title": g.title} for g in d.galleries],
+        "counts": {"downloads": m.download_count, "likes": m.like_count, "versions": len(d.versions),
+                   "galleries": len(d.galleries)},
+        "canEdit": can_manage(viewer, m.owner_id),
+    }
+
+
+def image_card(i: ImageAsset, owners: dict[str, User], previews: dict, viewer: User | None) -> dict:
+    return {
+        "id": i.id, "title": i.title, "tags": i.tags, "owner": owner_ref(i.owner_id, owners), "previews": previews,
+        "width": i.width, "height": i.height, "isAdult": i.is_adult, "status": i.status, "likes": i.like_count,
+        "createdAt": iso(i.created_at), "updatedAt": iso(i.updated_at), **_moderation(i, viewer),
+    }
+
+
+def image_detail(d, viewer: User | None) -> dict:
+    i = d.image
+    owners = {d.owner.id: d.owner} if d.owner else {}
+    meta = i.meta or {}
+    return {
+        **image_card(i, owners, d.previews, viewer),
+        "description": i.description, "mime": i.mime, "size": i.size,
+        "prompt": meta.get("prompt"), "negativePrompt": meta.get("negative_prompt"),
+        "parameters": meta.get("params") or {}, "source": meta.get("source"),
+        "resources": [{"modelId": m.id, "modelTitle": m.title, "versionId": v.id, "versionName": v.name}
+                      for m, v in d.linked],
+        "galleries": [{"id": g.id, "title": g.title} for g in d.galleries],
+        "canEdit": can_manage(viewer, i.owner_id),
+    }
+
+
 def job(j: Job, viewer: User) -> dict:
     out = {
         "id": j.id,
@@ -96,3 +173,45 @@ def job(j: Job, viewer: User) -> dict:
 
 def agent(a: Agent) -> dict:
     return {"id": a.id, "name": a.name, "enabled": a.enabled, "createdAt": iso(a.created_at), "lastSeenAt": iso(a.last_seen_at)}
+
+
+# -- galleries ---------------------------------------------------------------------------------
+def gallery_card(v, viewer: User | None) -> dict:
+    """``v``: a GalleryView (gallery, owner, cover preview URLs, entry count when known)."""
+    g = v.gallery
+    manage = can_manage(viewer, g.owner_id)
+    return {
+        "id": g.id, "title": g.title, "description": g.description, "visibility": g.visibility,
+        "owner": owner_ref(g.owner_id, {v.owner.id: v.owner} if v.owner else {}),
+        # The cover's id only with a cover the viewer may see (or to the people who may change it).
+        "coverImageId": g.cover_image_id if (v.cover or manage) else None, "cover": v.cover,
+        "parentId": g.parent_id, "entryCount": v.entry_count,
+        "createdAt": iso(g.created_at), "updatedAt": iso(g.updated_at),
+    }
+
+
+def gallery_entry(e, viewer: User | None) -> dict:
+    """``e``: an EntryView (entry, asset, asset owner, preview URLs)."""
+    a = e.asset
+    return {
+        "kind": e.entry.kind, "assetId": e.entry.asset_id, "position": e.entry.position, "note": e.entry.note,
+        "addedAt": iso(e.entry.added_at),
+        "asset": {"id": a.id, "title": a.title, "previews": e.previews, "isAdult": a.is_adult,
+                  "owner": owner_ref(a.owner_id, {e.owner.id: e.owner} if e.owner else {})},
+    }
+
+
+def gallery_detail(d, viewer: User | None) -> dict:
+    return {
+        **gallery_card(d.view, viewer),
+        "entries": [gallery_entry(e, viewer) for e in d.entries],
+        "entriesCursor": d.entries_cursor,
+        "children": [{"id": c.id, "title": c.title, "visibility": c.visibility} for c in d.children],
+        "parent": {"id": d.parent.id, "title": d.parent.title} if d.parent else None,
+        "canEdit": d.can_edit,
+    }
+
+
+def gallery_batch(report) -> dict:
+    """``report``: a BatchReport; ``added`` or ``removed`` counts what actually changed."""
+    return {"added" if report.action == "add" else "removed": report.count, "items": report.items}

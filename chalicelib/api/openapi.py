@@ -50,7 +50,14 @@ def _operation(spec: RouteSpec, components: dict) -> dict:
     if spec.query:
         schema = spec.query.model_json_schema(by_alias=True)
         required = set(schema.get("required", []))
-        params += [{"name": n, "in": "query", "required": n in required, "schema": s} for n, s in schema.get("properties", {}).items()]
+        for n, s in schema.get("properties", {}).items():
+            if s.get("type") == "object":
+                # Grouped parameters (routing._group_metadata): one per key, spelled "<name>.<key>".
+                params.append({"name": f"{n}.{{fieldSlug}}", "in": "query", "required": False,
+                               "description": f"Repeatable: {n}.<fieldSlug>=<value>, every one must match",
+                               "schema": {"type": "string", "maxLength": 200}})
+            else:
+                params.append({"name": n, "in": "query", "required": n in required, "schema": s})
     if spec.security == "signed":
         params += [{"name": n, "in": "query", "required": True, "schema": {"type": "string"}} for n in ("exp", "nonce", "sig")]
     if params:

@@ -96,6 +96,18 @@ def _parse_model(values: dict, model: type[pydantic.BaseModel], where: str) -> A
         raise validation_error(e, where) from None
 
 
+def _group_metadata(params: dict[str, str], model: type[pydantic.BaseModel]) -> dict:
+    """``metadata.<slug>=value`` query parameters become one ``metadata`` mapping for models that
+    declare it; for every other model they stay unknown parameters (and are rejected)."""
+    if "metadata" not in model.model_fields:
+        return params
+    grouped: dict = {k: v for k, v in params.items() if not k.startswith("metadata.")}
+    filters = {k.removeprefix("metadata."): v for k, v in params.items() if k.startswith("metadata.")}
+    if filters:
+        grouped["metadata"] = filters
+    return grouped
+
+
 def present(result: Any, status: int) -> Response:
     if isinstance(result, Response):
         return result
@@ -161,7 +173,7 @@ class Router:
             except (TypeError, ValueError):
                 raise ValidationError(f"Invalid path parameter {name}", field=name) from None
         query_params = dict(request.query_params or {})
-        query = _parse_model(query_params, spec.query, "query") if spec.query else None
+        query = _parse_model(_group_metadata(query_params, spec.query), spec.query, "query") if spec.query else None
         body = parse_body(request.raw_body, spec.body) if spec.body else None
         source_ip = (request.context.get("identity") or {}).get("sourceIp", "unknown")
         return RequestContext(user, body, query, path_values, headers, query_params, source_ip,

@@ -171,9 +171,15 @@ class SearchIndexRepository:
             return False
         if current is not None:
             stale = {_partition(kind, old_audience, t) for t in old_terms}
-            if doc is not None and new_audience == old_audience and current.sort_key == written[0].sk:
+            if doc is not None and new_audience == old_audience and current.sort_key == sort_keys(doc)["sk"]:
                 stale -= {_partition(kind, new_audience, t) for t in new_terms}
             self._delete_keys([(pk, current.sort_key) for pk in stale])
+            # A newer writer that committed meanwhile may have re-filed one of the postings just deleted:
+            # report a conflict so the caller re-applies the current record (idempotent).
+            after = self._doc(kind, asset_id)
+            ours = None if doc is None else current.version + 1
+            if stale and (after.version if after else None) != ours:
+                return False
         return True
 
     def _commit(self, kind, asset_id, current, doc, old_terms, old_audience, new_terms, new_audience) -> bool:

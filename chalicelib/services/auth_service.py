@@ -32,8 +32,9 @@ class Session:
 
 class AuthService:
     def __init__(self, users, nonces, settings, limiter, *, jwt_secret, token_ttl: int,
-                 login_limit: int, login_window: int, clock=time.time) -> None:
+                 login_limit: int, login_window: int, on_renamed=lambda user_id: None, clock=time.time) -> None:
         self._users = users
+        self._on_renamed = on_renamed  # curator names are searchable: their assets get re-indexed
         self._nonces = nonces
         self._settings = settings
         self._limiter = limiter
@@ -102,6 +103,7 @@ class AuthService:
 
     # -- profile --------------------------------------------------------------------------
     def update_me(self, user: User, changes: dict, current_password: str | None, new_password: str | None) -> tuple[User, Session | None]:
+        renamed = "display_name" in changes and changes["display_name"] != user.display_name
         for name, value in changes.items():
             setattr(user, name, value)
         session = None
@@ -113,6 +115,8 @@ class AuthService:
             user.token_version += 1
         user.updated_at = self._clock()
         self._users.save(user)
+        if renamed:
+            self._on_renamed(user.id)
         if new_password is not None:
             session = self._issue(user)
         return user, session
@@ -128,11 +132,14 @@ class AuthService:
         now = self._clock()
         existing = self._users.get_by_email(email)
         if existing:
+            renamed = existing.display_name != display_name
             existing.role, existing.is_active, existing.display_name = role, True, display_name
             existing.password_hash = passwords.hash_password(password)
             existing.token_version += 1
             existing.updated_at = now
             self._users.save(existing)
+            if renamed:
+                self._on_renamed(existing.id)
             return existing, generated
         user = User(uuid.uuid4().hex, email, display_name, role, passwords.hash_password(password), now, now)
         self._users.create(user)

@@ -1,18 +1,63 @@
-"""Read paths that the ingest issue needs: asset status, hash lookup, downloads, preview URLs.
-(The catalog issue adds listing and search on top of the same records.)"""
+"""Catalog read paths: lists and search (through the search service), model and image details,
+asset status, hash lookup, downloads and preview URLs. Writes live in ``asset_service``."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 from chalicelib.errors import NotFound, Unauthorized, ValidationError
-from chalicelib.models import AssetStatus, ImageAsset, ModelAsset, User
+from chalicelib.models import AssetStatus, ImageAsset, ModelAsset, ModelVersion, User
+from chalicelib.services.search_service import SearchPage, SearchQuery
 from chalicelib.services.visibility import can_manage, can_view
 
 HEX = re.compile(r"^[0-9A-F]{8,64}$")
+DATASET_TAGS = 50  # most frequent training tags shown on a model
+
+
+def hash_lookup_values(digests: dict, filename: str) -> dict[str, str]:
+    """Hash type -> value under which a version is filed in the hash index (and removed from it)."""
+    values = {name.upper(): value for name, value in digests.items() if value}
+    if digests.get("autov3"):
+        values["AUTOV3_SHORT"] = digests["autov3"][:12]
+    values["NAME"] = "NAME:" + PurePosixPath(filename).stem.lower()
+    return values
+
+
+@dataclass
+class ListedPage:
+    page: SearchPage
+    previews: dict[str, dict]  # asset id -> thumbnail URLs (a model's cover, an image's own)
+
+
+@dataclass
+class ModelDetail:
+    model: ModelAsset
+    owner: User | None
+    versions: list[ModelVersion]
+    previews: dict
+    galleries: list = field(default_factory=list)
+    metadata: list[dict] = field(default_factory=list)
+    dataset_tags: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass
+class ImageDetail:
+    image: ImageAsset
+    owner: User | None
+    previews: dict
+    linked: list[tuple[ModelAsset, ModelVersion]]
+    galleries: list = field(default_factory=list)
 
 
 class CatalogService:
-    def __init__(self, models, versions, images, hashes, storage, bucket: str, url_ttl: int) -> None:
+    def __init__(self, models, versions, images, hashes, storage, bucket: str, url_ttl: int, search=None, users=None,
+                 indexer=None, galleries=None, metadata=None) -> None:
+        self._search = search
+        self._users = users
+        self._indexer = indexer
+        self._galleries = galleries  # () -> gallery service (linked galleries)
+        self._metadata = metadata  # () -> metadata service (filters, presented values)
         self._models = models
         self._versions = versions
         self._images = images
@@ -83,4 +128,47 @@ class CatalogService:
                                         content_type="application/octet-stream")
         self._models.add(model.id, download_count=1)
         self._versions.add(version.id, download_count=1)
+        self._indexer.touch("model", model.id)  # the "most downloaded" order catches up within a window
         return url
+
+    # -- lists and details ------------------------------------------------------------------
+    def search(self, viewer: User | None, query: SearchQuery, raw_metadata: dict[str, str], cursor: str | None,
+               page_size: int) -> ListedPage:
+        if raw_metadata:
+            query.metadata = self._metadata().filter_terms(raw_metadata)
+        page = self._search.search(viewer, query, cursor, page_size)
+        if query.kind == "model":
+            covers = self._images.get_many([m.cover_image_id for m in page.items if m.cover_image_id])
+            previews = {m.id: self._visible_previews(viewer, covers.get(m.cover_image_id)) for m in page.items}
+        elif query.kind == "image":
+            previews = {i.id: self.preview_urls(i) for i in page.items}
+        else:
+            previews = {}
+        return ListedPage(page, previews)
+
+    def _visible_previews(self, viewer: User | None, image: ImageAsset | None) -> dict:
+        return self.preview_urls(image) if image is not None and can_view(viewer, image) else {}
+
+    def model_detail(self, viewer: User | None, model_id: str) -> ModelDetail:
+        model, versions, cover = self.model_status(viewer, model_id)
+        primary = next((v for v in versions if v.id == model.primary_version_id), versions[0] if versions else None)
+        frequencies = (primary.metadata or {}).get("tagFrequency", {}) if primary else {}
+        dataset = sorted(((t, int(n)) for t, n in frequencies.items() if isinstance(n, int | float)),
+                         key=lambda kv: (-kv[1], kv[0]))[:DATASET_TAGS]
+        return ModelDetail(model=model, owner=self._users.get(model.owner_id), versions=versions,
+                           previews=self.preview_urls(cover),
+                           galleries=self._galleries().linked_galleries(viewer, "model", model.id),
+                           metadata=self._metadata().present_values(model.metadata_values), dataset_tags=dataset)
+
+    def model_versions(self, viewer: User | None, model_id: str) -> tuple[ModelAsset, list[ModelVersion]]:
+        model, versions, _ = self.model_status(viewer, model_id)
+        return model, versions
+
+    def image_detail(self, viewer: User | None, image_id: str) -> ImageDetail:
+        image = self._image(viewer, image_id)
+        versions = self._versions.get_many(image.linked_version_ids)
+        models = self._models.get_many({v.model_id for v in versions.values()})
+        linked = [(models[v.model_id], v) for v in versions.values()
+                  if v.model_id in models and can_view(viewer, models[v.model_id]) and v.status == AssetStatus.READY]
+        return ImageDetail(image=image, owner=self._users.get(image.owner_id), previews=self.preview_urls(image),
+                           linked=linked, galleries=self._galleries().linked_galleries(viewer, "image", image.id))

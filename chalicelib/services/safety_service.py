@@ -27,6 +27,19 @@ def matches(keywords: list[str], texts: list[str]) -> list[str]:
     return sorted(found)
 
 
+def image_is_adult(keywords: list[str], meta: dict, tags: list[str]) -> bool:
+    """Positive prompt and tags only: a negative prompt that says "nsfw" makes nothing adult."""
+    return bool(matches(keywords, [meta.get("prompt") or "", *tags]))
+
+
+def model_is_adult(keywords: list[str], model, versions: list, cover) -> bool:
+    texts = [model.title, model.description, *model.trigger_words, *model.tags]
+    for version in versions:
+        texts += list((version.metadata or {}).get("tagFrequency", {}).keys())
+    return bool(matches(keywords, texts)) or bool(cover and cover.is_adult)
+
+
+
 class SafetyService:
     def __init__(self, settings_repo, recompute_queue) -> None:
         self._repo = settings_repo

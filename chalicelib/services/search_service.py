@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import random
+import time
 from dataclasses import dataclass, field
 
 from chalicelib.errors import Forbidden, ValidationError
@@ -30,10 +32,11 @@ KINDS = ("model", "image", "gallery")
 SORTS = {"model": ("newest", "liked", "downloads", "name"), "image": ("newest", "liked", "name"),
          "gallery": ("newest", "name")}
 MAX_TERMS = 48  # a document's terms plus its counters must fit one DynamoDB transaction (100 items)
+MAX_META_TERMS = 16  # metadata values filed per model (filterable and counted); the rest are only shown
 MAX_WORDS_CHARS = 2000
 MAX_QUERY_WORDS = 8
 READ_BUDGET = 2000  # postings read per request at most; a sparse match returns a short page and a cursor
-CONFLICT_RETRIES = 4
+CONFLICT_RETRIES = 8
 FACET_SCAN = 5000  # counters read per audience when ranking facet values
 
 
@@ -59,6 +62,11 @@ class SearchPage:
 
 
 # -- documents --------------------------------------------------------------------------------
+def searchable(kind: str, record) -> bool:
+    """Avatars, gallery covers and model previews are parts of other things, not explorer images."""
+    return record is not None and (kind != "image" or record.purpose == "image")
+
+
 def audience(record) -> str:
     if isinstance(record, Gallery):
         return "s" if record.visibility == "public" else "h"
@@ -102,7 +110,7 @@ def build_doc(kind: str, record, owner: User | None) -> SearchDoc:
         for slug, value in sorted((record.metadata_values or {}).items()):
             for v in value if isinstance(value, list) else [value]:
                 meta.append(f"{slug}={facet_value(v)}")
-        meta = list(dict.fromkeys(meta))[:10]
+        meta = list(dict.fromkeys(meta))[:MAX_META_TERMS]
         likes, downloads = record.like_count, record.download_count
     elif isinstance(record, ImageAsset):
         secondary.append(str((record.meta or {}).get("prompt") or ""))
@@ -228,7 +236,7 @@ class SearchService:
         items = []
         for asset_id in result.ids:
             record = records.get(asset_id)
-            if record is None or not _visible(viewer, record):
+            if not searchable(query.kind, record) or not _visible(viewer, record):
                 continue
             if matches(build_doc(query.kind, record, owners.get(record.owner_id)), query, allowed):
                 items.append(record)
@@ -256,9 +264,11 @@ class SearchIndexer:
     def refresh(self, kind: str, asset_id: str) -> None:
         from chalicelib.repositories.search_index import IndexConflict
 
-        for _ in range(CONFLICT_RETRIES):
+        for attempt in range(CONFLICT_RETRIES):
+            if attempt:
+                time.sleep(random.uniform(0, 0.02 * 2**attempt))  # jittered: contenders spread out
             record = self._repos[kind].get(asset_id)
-            doc = build_doc(kind, record, self._users.get(record.owner_id)) if record else None
+            doc = build_doc(kind, record, self._users.get(record.owner_id)) if searchable(kind, record) else None
             if self._index.apply(kind, asset_id, doc):
                 return
         raise IndexConflict(f"{kind} {asset_id} kept changing while it was indexed")
@@ -292,6 +302,15 @@ class SearchIndexer:
         totals = self._index.counts_with_prefix(kind, allowed, prefix, FACET_SCAN)
         ranked = sorted(((key[len(prefix):], n) for key, n in totals.items() if n > 0), key=lambda kv: (-kv[1], kv[0]))
         return ranked[:limit]
+
+    def reindex_owner(self, owner_id: str) -> int:
+        """After a curator's display name changed (it is part of their assets' searchable words)."""
+        count = 0
+        for kind, repo in self._repos.items():
+            for record in repo.query("by-owner", owner_id, newest_first=False):
+                self.refresh(kind, record.id)
+                count += 1
+        return count
 
     def reindex_all(self, kind: str) -> int:
         """Background rebuild (after a rule change or a restore); walks the table, never in a request."""

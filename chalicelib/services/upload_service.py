@@ -104,8 +104,9 @@ def part_size_for(size: int) -> int:
 
 class UploadService:
     def __init__(self, sessions, models, versions, images, galleries, entries, storage, bucket: str,
-                 url_ttl: int, reports=None, clock=time.time) -> None:
+                 url_ttl: int, reports=None, indexer=None, clock=time.time) -> None:
         self._reports = reports  # where the scheduled sweep files its report
+        self._indexer = indexer  # placeholders are listed to their owner ("processing") and to admins
         self._sessions = sessions
         self._models = models
         self._versions = versions
@@ -189,6 +190,8 @@ class UploadService:
             self._images.create(image)
         for gallery_id, kind, asset_id, at in plan.entries:
             self._entries.add(gallery_id, kind, asset_id, at)
+        self._reindex([("gallery", g.id) for g in plan.galleries] + [("model", plan.model.id)] * bool(plan.model)
+                      + [("image", i.id) for i in plan.images])
         return session, {f.index: self._urls(f, range(1, min(self.part_count(f), PART_URLS_PER_CALL) + 1))
                          for f in session.files}
 
@@ -229,7 +232,7 @@ class UploadService:
                                               cover_image_id=cover_id))
             plan.images.append(ImageAsset(cover_id, owner.id, f"{model.title} cover", AssetStatus.PROCESSING, "",
                                           safe_filename(files[cover_index].name), now, now,
-                                          visibility=model.visibility, model_id=model.id))
+                                          visibility=model.visibility, model_id=model.id, purpose="model-cover"))
             return plan
         gallery = None
         if req.kind == "images":
@@ -247,7 +250,8 @@ class UploadService:
                 req.kind, req.visibility)
             plan.images.append(ImageAsset(image_id, owner.id, name[:180], AssetStatus.PROCESSING, "",
                                           safe_filename(f.name), now, now, visibility=visibility,
-                                          tags=req.tags or [], gallery_id=gallery.id if in_gallery else None))
+                                          tags=req.tags or [], gallery_id=gallery.id if in_gallery else None,
+                                          purpose="image" if in_gallery else req.kind))
             if in_gallery:
                 plan.entries.append((gallery.id, "image", image_id, now + n / 1000))
         return plan
@@ -390,6 +394,14 @@ class UploadService:
                     self._entries.remove_asset(model.gallery_id, model.id)
         if session.created_gallery and session.gallery_id and not self._entries.entries(session.gallery_id):
             self._galleries.delete(session.gallery_id)
+        touched = [("image", f.asset_id) for f in session.files if f.role != "model"]
+        touched += [("model", session.model_id)] * bool(session.model_id)
+        self._reindex(touched + [("gallery", session.gallery_id)] * bool(session.created_gallery and session.gallery_id))
+
+    def _reindex(self, assets: list[tuple[str, str]]) -> None:
+        if self._indexer is not None:
+            for kind, asset_id in assets:
+                self._indexer.refresh_or_queue(kind, asset_id)
 
     def sweep_expired(self, limit: int) -> dict:
         """Scheduled: discard sessions left open past their expiry, then orphaned multipart uploads."""

@@ -17,7 +17,8 @@ import time
 from pathlib import PurePosixPath
 
 from chalicelib.models import AssetStatus, ModelVersion, UploadFile, UploadSession
-from chalicelib.services import safety_service
+from chalicelib.services.catalog_service import hash_lookup_values
+from chalicelib.services.safety_service import image_is_adult, model_is_adult
 from chalicelib.services.upload_service import (
     INCOMING_PREFIX,
     MAX_AVATAR_FILE,
@@ -38,7 +39,7 @@ HEADER_CAP = 16 * 1024 * 1024
 
 class IngestPipeline:
     def __init__(self, storage, bucket: str, sessions, models, versions, image_repo, galleries, hashes, users,
-                 safety, clock=time.time) -> None:
+                 safety, indexer, clock=time.time) -> None:
         self._storage = storage
         self._bucket = bucket
         self._sessions = sessions
@@ -49,6 +50,7 @@ class IngestPipeline:
         self._hashes = hashes
         self._users = users
         self._safety = safety
+        self._indexer = indexer
         self._clock = clock
 
     # -- entry point ----------------------------------------------------------------------
@@ -73,6 +75,10 @@ class IngestPipeline:
             # Only a run that changed a record may complete the session: a duplicate or late event must
             # not re-apply (and so undo) what newer uploads did since.
             self._finish(session)
+            if upload.role != "model":
+                self._indexer.refresh_or_queue("image", upload.asset_id)
+            if session.model_id:
+                self._indexer.refresh_or_queue("model", session.model_id)
         return outcome
 
     @staticmethod
@@ -159,11 +165,7 @@ class IngestPipeline:
         return key, size, filename
 
     def _index_hashes(self, version: ModelVersion, digests: dict, filename: str) -> None:
-        values = {name.upper(): value for name, value in digests.items() if value}
-        if digests.get("autov3"):
-            values["AUTOV3_SHORT"] = digests["autov3"][:12]
-        values["NAME"] = "NAME:" + PurePosixPath(filename).stem.lower()
-        self._hashes.put(values, version.model_id, version.id)
+        self._hashes.put(hash_lookup_values(digests, filename), version.model_id, version.id)
 
     # -- images -------------------------------------------------------------------------
     def _image_file(self, session: UploadSession, upload: UploadFile, info) -> str:
@@ -307,32 +309,22 @@ def bounded_meta(meta: dict) -> dict:
     return meta
 
 
-def image_is_adult(keywords: list[str], meta: dict, tags: list[str]) -> bool:
-    """Positive prompt and tags only: a negative prompt that says "nsfw" makes nothing adult."""
-    return bool(safety_service.matches(keywords, [meta.get("prompt") or "", *tags]))
-
-
-def model_is_adult(keywords: list[str], model, versions: list, cover) -> bool:
-    texts = [model.title, model.description, *model.trigger_words, *model.tags]
-    for version in versions:
-        texts += list((version.metadata or {}).get("tagFrequency", {}).keys())
-    return bool(safety_service.matches(keywords, texts)) or bool(cover and cover.is_adult)
-
-
-def recompute_adult(models, versions, image_repo, safety) -> dict:
+def recompute_adult(models, versions, image_repo, safety, indexer) -> dict:
     """Re-evaluate adult flags after the keyword list changed (background job; walks the tables).
-    Images first: a model's flag includes its cover's."""
+    Images first: a model's flag includes its cover's. Changed assets move between search audiences."""
     keywords = safety.adult_keywords()
     changed = 0
     for image in image_repo.scan_all():
         adult = image_is_adult(keywords, image.meta or {}, image.tags)
         if adult != image.is_adult:
             image_repo.update(image.id, is_adult=adult)
+            indexer.refresh_or_queue("image", image.id)
             changed += 1
     for model in models.scan_all():
         cover = image_repo.get(model.cover_image_id) if model.cover_image_id else None
         adult = model_is_adult(keywords, model, versions.for_model(model.id), cover)
         if adult != model.is_adult:
             models.update(model.id, is_adult=adult)
+            indexer.refresh_or_queue("model", model.id)
             changed += 1
     return {"changed": changed}

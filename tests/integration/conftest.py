@@ -43,7 +43,8 @@ def runtime():
         port=0, prefix=f"vst{uuid.uuid4().hex[:6]}", embedded=(STACK == "embedded"), timing=TIMING,
         schedule_interval=1.0,
         extra_env={"VS_SETTINGS_CACHE_SECONDS": "0", "VS_AGENT_POLL_WAIT_SECONDS": "2", "VS_LOGIN_ATTEMPTS": "5",
-                   "VS_JOB_TIMEOUT_SECONDS": "120"},
+                   "VS_JOB_TIMEOUT_SECONDS": "120",
+                   "VS_SEARCH_REFRESH_DELAY_SECONDS": "1"},
     )).start()
     yield rt
     rt.stop()

@@ -256,7 +256,8 @@ def test_new_model_version_and_gallery_cover(make_user):
     assert sorted(v["name"] for v in status["versions"]) == ["1.0", "2.0"]
     from chalicelib import container
 
-    assert container.catalog().models.get(session["modelId"]).primary_version_id == created["versionId"]
+    # The version settles a moment before the session's completion promotes it.
+    wait_for(lambda: container.catalog().models.get(session["modelId"]).primary_version_id == created["versionId"])
     cover = demo_png(20, 20, tint=7)
     r = curator["api"].post("/api/uploads", json={"kind": "gallery-cover", "galleryId": session["galleryId"], "files": [
         {"name": "cover.png", "size": len(cover), "contentType": "image/png"}]})
