@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.thumbnails
 	$(BIN)/python -m bench.ingest_latency
 	bash scripts/stack/tier2.sh bash -c '$(BIN)/python -m bench.header_read --s3-endpoint $$AWS_ENDPOINT_URL'
+	$(BIN)/python -m bench.search_scale  # DynamoDB Local jar from setup.sh (run by tier2.sh above); ~30 min
 
 create-admin: $(STAMP)
 	$(BIN)/python -m chalicelib.cli create-admin --dev --email "$(EMAIL)" $(if $(PASSWORD_STDIN),--password-stdin,--generate)

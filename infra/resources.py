@@ -140,11 +140,11 @@ TABLES = (
     # pk gallery id, sk <kind>#<asset id>: membership is a GetItem; order and reverse links are indexes.
     Table("gallery-entries", range_key="sk", attributes={"pk": "S", "sk": "S", "position": "N", "asset_id": "S"},
           indexes=(Index("by-position", "pk", "position"), Index("by-asset", "asset_id", "pk"))),
-    # The search index (postings, per-asset docs, facet counters); see chalicelib/repositories/search_index.py.
+    # The search index: postings; per-asset docs, facet counters and markers (search-meta). See repositories/search_index.py.
     Table("search", range_key="sk", attributes={"pk": "S", "sk": "S", "s_likes": "S", "s_downloads": "S", "s_name": "S"},
           indexes=(Index("by-likes", "pk", "s_likes"), Index("by-downloads", "pk", "s_downloads"),
-                   Index("by-name", "pk", "s_name")),
-          ttl_attribute="expires_at"),
+                   Index("by-name", "pk", "s_name"))),
+    Table("search-meta", range_key="sk", attributes={"pk": "S", "sk": "S"}, ttl_attribute="expires_at"),
     Table("metadata-fields", attributes={"pk": "S", "slug": "S"}, indexes=(Index("by-slug", "slug"),)),
     Table("tags", attributes={"pk": "S"}),
     Table("hashes", range_key="sk", attributes={"pk": "S", "sk": "S"}),

@@ -1,4 +1,6 @@
-"""The search index: postings, per-asset index documents and facet counters in one DynamoDB table.
+"""The search index: postings (table ``search``), per-asset index documents, facet counters and
+popularity markers (table ``search-meta``, kept apart so a document's transaction never involves the
+large postings table).
 
 Item kinds (``pk`` / ``sk``):
 
@@ -70,7 +72,7 @@ class PostingItem(Model):
 
 
 class DocItem(Model):
-    Meta = table_meta("search")
+    Meta = table_meta("search-meta")
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -81,7 +83,7 @@ class DocItem(Model):
 
 
 class CounterItem(Model):
-    Meta = table_meta("search")
+    Meta = table_meta("search-meta")
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -89,7 +91,7 @@ class CounterItem(Model):
 
 
 class MarkerItem(Model):
-    Meta = table_meta("search")
+    Meta = table_meta("search-meta")
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -144,6 +146,15 @@ def _condition(c: Condition):
     raise ValueError(f"unknown search condition {c.attribute!r}")
 
 
+def _deltas(old_audience, old_terms, new_audience, new_terms) -> dict[tuple[str, str], int]:
+    deltas: dict[tuple[str, str], int] = {}
+    for t in old_terms:
+        deltas[(old_audience, t)] = deltas.get((old_audience, t), 0) - 1
+    for t in new_terms:
+        deltas[(new_audience, t)] = deltas.get((new_audience, t), 0) + 1
+    return {k: v for k, v in deltas.items() if v}
+
+
 class IndexConflict(Exception):
     """Another writer re-indexed the same asset meanwhile; the caller recomputes and retries."""
 
@@ -158,6 +169,12 @@ class SearchIndexRepository:
         old_audience = current.audience if current else None
         new_terms = set(doc.terms) if doc else set()
         new_audience = doc.audience if doc else None
+        if len(new_terms) + 1 > MAX_TRANSACTION:
+            raise ValueError(f"an index document may have at most {MAX_TRANSACTION - 1} terms")
+        if current is not None and doc is not None and len(_deltas(old_audience, old_terms, new_audience, new_terms)) + 1 > MAX_TRANSACTION:
+            # Too many counter changes for one transaction (e.g. publishing moves every term to another
+            # audience): withdraw, then file again. The asset is unlisted for that moment, never miscounted.
+            return self.apply(kind, asset_id, None) and self.apply(kind, asset_id, doc)
         written: list[PostingItem] = []
         if doc is not None:
             written = self._postings(doc)
@@ -183,21 +200,19 @@ class SearchIndexRepository:
         return True
 
     def _commit(self, kind, asset_id, current, doc, old_terms, old_audience, new_terms, new_audience) -> bool:
-        deltas: dict[tuple[str, str], int] = {}
-        for t in old_terms:
-            deltas[(old_audience, t)] = deltas.get((old_audience, t), 0) - 1
-        for t in new_terms:
-            deltas[(new_audience, t)] = deltas.get((new_audience, t), 0) + 1
-        deltas = {k: v for k, v in deltas.items() if v}
-        if len(deltas) + 1 > MAX_TRANSACTION:
-            raise ValueError(f"an index document may change at most {MAX_TRANSACTION - 1} counted terms")
+        deltas = _deltas(old_audience, old_terms, new_audience, new_terms)
         key = _doc_key(kind, asset_id)
         guard = DocItem.version == current.version if current else DocItem.pk.does_not_exist()
+        if doc is None and current is None:
+            return True  # nothing filed, nothing to remove (an empty transaction is an error on DynamoDB)
+        if doc is not None and current is not None and not deltas:
+            # Same terms (a title tweak, a popularity refresh): no counter moves, no transaction needed.
+            return conditional(lambda: DocItem(key, "D", audience=doc.audience, terms=set(doc.terms) or None,
+                                               sort_key=sort_keys(doc)["sk"], version=current.version + 1)
+                               .save(condition=guard))
         try:
             with TransactWrite(connection=DocItem._get_connection().connection) as tx:
                 if doc is None:
-                    if current is None:
-                        return True
                     tx.delete(DocItem(key, "D"), condition=guard)
                 else:
                     tx.save(DocItem(key, "D", audience=doc.audience, terms=set(doc.terms) or None,
@@ -265,24 +280,25 @@ class SearchIndexRepository:
                     totals[item.sk] = totals.get(item.sk, 0) + int(item.n)
         return totals
 
-    def query(self, kind: str, audiences: list[str], term: str, conditions: list[Condition], sort: str,
+    def query(self, kind: str, audiences: list[str], terms: list[str], conditions: list[Condition], sort: str,
               after: str | None, limit: int, budget: int) -> QueryResult:
-        """Up to ``limit`` asset ids in ``sort`` order after position ``after``, merging the audience
-        partitions of ``term``. At most ``budget`` postings are read; a page cut short by the budget
-        still returns a position to continue from."""
+        """Up to ``limit`` asset ids in ``sort`` order after position ``after``, merging the partitions
+        of every (audience, term) pair (``terms`` is a union). At most ``budget`` postings are read; a
+        page cut short by the budget still returns a position to continue from."""
         index_name, attribute, descending = SORTS[sort]
         filter_condition = None
         for c in conditions:
             filter_condition = _condition(c) if filter_condition is None else filter_condition & _condition(c)
-        per_stream = max(limit + 1, budget // max(len(audiences), 1))
-        streams = [self._stream(_partition(kind, a, term), index_name, attribute, descending, filter_condition,
-                                after, limit + 1, per_stream) for a in audiences]
+        partitions = [_partition(kind, a, t) for a in audiences for t in terms]
+        per_stream = max(limit + 1, budget // max(len(partitions), 1))
+        streams = [self._stream(pk, index_name, attribute, descending, filter_condition, after, limit + 1, per_stream)
+                   for pk in partitions]
         consumed = sum(s[2] for s in streams)
         evaluated = sum(s[3] for s in streams)
         hits: dict[str, str] = {}
         for found, _, _, _ in streams:
             for position, asset_id in found:
-                hits.setdefault(asset_id, position)  # an asset moving between audiences may show twice
+                hits.setdefault(asset_id, position)  # an asset filed under two of the terms shows twice
         ordered = sorted(hits.items(), key=lambda kv: kv[1], reverse=descending)
         frontiers = [s[1] for s in streams if s[1] is not None]
         if frontiers:

@@ -478,7 +478,14 @@ class GalleryService:
         self._galleries.apply(gallery.id, edit)
         if edit.action_count():
             self._reindex(gallery.id)
+        self._follow_visibility(fields.get("cover_image_id", gallery.cover_image_id), fields.get("visibility"))
         return self._detail(viewer, self._visible(viewer, gallery.id))
+
+    def _follow_visibility(self, cover_id: str | None, visibility: str | None) -> None:
+        """A cover uploaded for the gallery is as visible as the gallery (a curated image keeps its own)."""
+        cover = self._images.get(cover_id) if cover_id and visibility else None
+        if cover is not None and cover.purpose == "gallery-cover" and cover.visibility != visibility:
+            self._images.update(cover.id, visibility=visibility)
 
     def delete(self, viewer: User, gallery_id: str) -> None:
         """Entries go, assets stay; children become top-level galleries (never deleted with it)."""

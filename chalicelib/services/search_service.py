@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 KINDS = ("model", "image", "gallery")
 SORTS = {"model": ("newest", "liked", "downloads", "name"), "image": ("newest", "liked", "name"),
          "gallery": ("newest", "name")}
-MAX_TERMS = 48  # a document's terms plus its counters must fit one DynamoDB transaction (100 items)
+MAX_TERMS = 96  # a document and its counters must fit one DynamoDB transaction (100 items)
+PAIRED_TAGS = 6  # assets with at most this many tags are filed under every tag pair (GG:a+b); others under GX
 MAX_META_TERMS = 16  # metadata values filed per model (filterable and counted); the rest are only shown
 MAX_WORDS_CHARS = 2000
 MAX_QUERY_WORDS = 8
@@ -120,12 +121,22 @@ def build_doc(kind: str, record, owner: User | None) -> SearchDoc:
         structural.append(f"K:{doc_type}")
     if base:
         structural.append(f"B:{base}")
-    structural += [f"G:{t}" for t in tags] + [f"F:{m}" for m in meta]
+    structural += [f"G:{t}" for t in tags] + [f"F:{m}" for m in meta] + _tag_pairs(tags)
     text, word_terms = _text(primary, secondary, MAX_TERMS - len(structural))
     return SearchDoc(kind=kind, id=record.id, audience=audience(record), owner_id=record.owner_id,
                      created_at=record.created_at, name_key=" ".join(words(record.title)) or "~",
                      words=text, terms=structural + word_terms, likes=likes, downloads=downloads,
                      type=doc_type, base=base, tags=tags, meta=meta)
+
+
+def _tag_pairs(tags: list[str]) -> list[str]:
+    """Two-tag filters are the commonest intersection: a pair term makes them a direct lookup instead
+    of filtering one tag's whole partition. Assets with many tags go under GX instead (pairs grow
+    quadratically), which every pair lookup also reads."""
+    if len(tags) > PAIRED_TAGS:
+        return ["GX"]
+    ordered = sorted(tags)
+    return [f"GG:{a}+{b}" for i, a in enumerate(ordered) for b in ordered[i + 1:]]
 
 
 # -- queries ----------------------------------------------------------------------------------
@@ -144,8 +155,12 @@ def audiences_for(viewer: User | None, query: SearchQuery) -> list[str]:
 
 @dataclass
 class _Plan:
-    terms: list[str]  # candidate driving terms
+    drivers: list[tuple[str, ...]]  # candidate driving term unions (each covers every possible match)
     conditions: list  # (attribute, value) pairs every result must satisfy
+
+    @property
+    def terms(self) -> list[str]:
+        return list(dict.fromkeys(t for union in self.drivers for t in union))
 
 
 def plan(query: SearchQuery) -> _Plan:
@@ -173,7 +188,10 @@ def plan(query: SearchQuery) -> _Plan:
     if query.curator_id:
         terms.append(f"O:{query.curator_id}")
         conditions.append(("owner", query.curator_id))
-    return _Plan(list(dict.fromkeys(terms)) or ["A"], conditions)
+    drivers = [(t,) for t in dict.fromkeys(terms)]
+    tags = sorted(query.tags)
+    drivers += [(f"GG:{a}+{b}", "GX") for i, a in enumerate(tags) for b in tags[i + 1:]]
+    return _Plan(drivers or [("A",)], conditions)
 
 
 def matches(doc: SearchDoc, query: SearchQuery, allowed_audiences: list[str]) -> bool:
@@ -222,13 +240,14 @@ class SearchService:
         allowed = audiences_for(viewer, query)
         p = plan(query)
         counts = self._index.counts(query.kind, allowed, p.terms)
-        driver = min(p.terms, key=lambda t: (counts.get(t, 0), t))
-        stats = {"driver": driver, "driverCount": counts.get(driver, 0), "consumed": 0.0, "evaluated": 0}
-        if counts.get(driver, 0) == 0:
+        size = {union: sum(counts.get(t, 0) for t in union) for union in p.drivers}
+        driver = min(p.drivers, key=lambda union: (size[union], len(union), union))
+        stats = {"driver": "|".join(driver), "driverCount": size[driver], "consumed": 0.0, "evaluated": 0}
+        if size[driver] == 0:
             return SearchPage([], None, {}, stats)
         from chalicelib.repositories.search_index import Condition  # data type only; no I/O here
 
-        result = self._index.query(query.kind, allowed, driver, [Condition(a, v) for a, v in p.conditions],
+        result = self._index.query(query.kind, allowed, list(driver), [Condition(a, v) for a, v in p.conditions],
                                    query.sort, after, page_size, READ_BUDGET)
         stats.update(consumed=result.consumed, evaluated=result.evaluated)
         records = self._repos[query.kind].get_many(result.ids)

@@ -190,8 +190,8 @@ class UploadService:
             self._images.create(image)
         for gallery_id, kind, asset_id, at in plan.entries:
             self._entries.add(gallery_id, kind, asset_id, at)
-        self._reindex([("gallery", g.id) for g in plan.galleries] + [("model", plan.model.id)] * bool(plan.model)
-                      + [("image", i.id) for i in plan.images])
+        placeholders = [("gallery", g.id) for g in plan.galleries] + [("image", i.id) for i in plan.images]
+        self._reindex(placeholders + ([("model", plan.model.id)] if plan.model else []))
         return session, {f.index: self._urls(f, range(1, min(self.part_count(f), PART_URLS_PER_CALL) + 1))
                          for f in session.files}
 
@@ -395,8 +395,11 @@ class UploadService:
         if session.created_gallery and session.gallery_id and not self._entries.entries(session.gallery_id):
             self._galleries.delete(session.gallery_id)
         touched = [("image", f.asset_id) for f in session.files if f.role != "model"]
-        touched += [("model", session.model_id)] * bool(session.model_id)
-        self._reindex(touched + [("gallery", session.gallery_id)] * bool(session.created_gallery and session.gallery_id))
+        if session.model_id:
+            touched.append(("model", session.model_id))
+        if session.created_gallery and session.gallery_id:
+            touched.append(("gallery", session.gallery_id))
+        self._reindex(touched)
 
     def _reindex(self, assets: list[tuple[str, str]]) -> None:
         if self._indexer is not None:

@@ -8,6 +8,7 @@ import pytest
 
 from chalicelib import container
 from chalicelib.models import ModelVersion
+from infra.local.seed import demo_safetensors
 from tests.integration.catalog_seed import seed_image, seed_model
 from tests.integration.conftest import assert_error
 from tests.integration.test_uploads import upload_model
@@ -110,7 +111,7 @@ def test_versions_rename_promote_and_delete(owners):
 
 def test_deleting_an_uploaded_model_removes_files_hashes_and_links(make_user, api):
     curator = make_user("CURATOR")
-    session, status = upload_model(curator, visibility="public")
+    session, status = upload_model(curator, model=demo_safetensors(rank=21), visibility="public")  # a unique file
     model_id = session["modelId"]
     version = container.catalog().versions.get(status["versions"][0]["id"])
     sha = version.hashes["sha256"]

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from chalicelib import container
+from chalicelib.services.search_service import SearchQuery
 from chalicelib.services.text import fold, tag_slug, words
 from tests.integration.catalog_seed import seed_image, seed_model
 from tests.integration.conftest import STACK, assert_error
@@ -304,3 +305,19 @@ def test_curator_rename_reaches_their_assets_words(make_user, api):
     assert owner["api"].patch("/api/auth/me", json={"displayName": new_name}).status_code == 200
     wait_for(lambda: [m["id"] for m in api.get("/api/models", params={"q": new_name}).json()["data"]] == [model.id],
              timeout=30)
+
+
+def test_two_tag_filters_find_assets_with_few_and_with_many_tags(make_user, api):
+    owner = make_user("CURATOR")
+    a, b = "pair-a-" + owner["id"][:6], "pair-b-" + owner["id"][:6]
+    few = seed_model(owner["id"], title="Few tags", tags=[a, b])
+    many = seed_model(owner["id"], title="Many tags", tags=[a, b] + [f"extra{n}" for n in range(6)])
+    seed_model(owner["id"], title="Only one", tags=[a])
+    r = api.get("/api/models", params={"tags": f"{a},{b}"})
+    assert [m["id"] for m in r.json()["data"]] == [many.id, few.id]
+    for _ in range(3):  # make the pair the cheapest way in: G:a and G:b now outnumber GG:a+b plus GX
+        seed_model(owner["id"], title="Only a", tags=[a])
+        seed_model(owner["id"], title="Only b", tags=[b])
+    page = container.search_service().search(None, SearchQuery(kind="model", tags=[a, b]), None, 24)
+    assert page.stats["driver"] == f"GG:{a}+{b}|GX" or page.stats["driverCount"] <= 4
+    assert [m.id for m in page.items] == [many.id, few.id]

@@ -34,6 +34,16 @@ def test_dev_serves_seeds_and_stops_cleanly(tmp_path):
         assert requests.get(f"{url}/api/health", timeout=10).json()["data"]["status"] == "ok"
         login = requests.post(f"{url}/api/auth/login", json={"email": "boss@example.test", "password": password}, timeout=10)
         assert login.status_code == 200 and login.json()["data"]["user"]["role"] == "ADMIN"
+        # The demo content goes through the real upload, ingest and indexing path and becomes searchable.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            found = requests.get(f"{url}/api/models", params={"q": "gradient lo"}, timeout=10).json()["data"]
+            if found:
+                break
+            time.sleep(0.5)
+        assert [m["title"] for m in found] == ["Demo Gradient LoRA"]
+        assert requests.get(f"{url}/api/images", params={"q": "gradient study"}, timeout=10).json()["data"]
+        assert any(g["title"] == "Demo Gallery" for g in requests.get(f"{url}/api/galleries", timeout=10).json()["data"])
         assert (tmp_path / "dev-stack.json").is_file()
         assert "SECRET" not in (tmp_path / "dev-stack.json").read_text()
         proc.send_signal(signal.SIGINT)

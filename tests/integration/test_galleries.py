@@ -626,3 +626,20 @@ def test_deleting_an_image_unlinks_it_and_clears_the_cover(curator, api):
     data = detail(api, g["id"])
     assert entry_ids(data) == [b.id] and data["coverImageId"] is None
     assert stored_gallery(g["id"]).cover_image_id is None
+
+
+def test_an_uploaded_cover_follows_the_gallery_visibility(curator, api):
+    from chalicelib import container
+
+    gallery = create(curator, visibility="private")
+    cover = image(curator, visibility="private", purpose="gallery-cover")
+    container.catalog().galleries.update(gallery["id"], cover_image_id=cover.id)
+    r = curator["api"].patch(f"/api/galleries/{gallery['id']}", json={"visibility": "public"})
+    assert r.status_code == 200, r.text
+    assert container.catalog().images.get(cover.id).visibility == "public"
+    assert api.get(f"/api/galleries/{gallery['id']}").json()["data"]["cover"]
+    curated = image(curator, visibility="private")
+    curator["api"].post(f"/api/galleries/{gallery['id']}/entries", json={"items": [{"kind": "image", "id": curated.id}]})
+    curator["api"].patch(f"/api/galleries/{gallery['id']}", json={"coverImageId": curated.id, "visibility": "private"})
+    curator["api"].patch(f"/api/galleries/{gallery['id']}", json={"visibility": "public"})
+    assert container.catalog().images.get(curated.id).visibility == "private"  # a curated image keeps its own

@@ -117,3 +117,12 @@ def test_bulk_rejections_report_the_most_telling_status():
     assert ItemsRejected("x", [{"code": "NOT_FOUND"}, {"code": "FORBIDDEN"}]).status == 403
     assert ItemsRejected("x", [{"code": "NOT_FOUND"}, {"code": "VALIDATION_ERROR"}]).status == 404
     assert ItemsRejected("x", [{"code": "VALIDATION_ERROR"}]).status == 400
+
+
+def test_tag_pairs_or_the_many_tags_marker():
+    few = build_doc("model", _model(tags=["b", "a", "c"]), None)
+    assert {"GG:a+b", "GG:a+c", "GG:b+c"} <= set(few.terms) and "GX" not in few.terms
+    many = build_doc("model", _model(tags=[f"t{n}" for n in range(7)]), None)
+    assert "GX" in many.terms and not any(t.startswith("GG:") for t in many.terms)
+    p = plan(normalize_query(SearchQuery(kind="model", tags=["z", "a"])))
+    assert ("GG:a+z", "GX") in p.drivers and ("G:a",) in p.drivers
