@@ -176,6 +176,10 @@ class Storage:
                 Bucket=bucket, Key=key, UploadId=upload_id,
                 MultipartUpload={"Parts": [{"PartNumber": p["number"], "ETag": p["etag"]} for p in parts]})
         except ClientError as e:
+            if self.head(bucket, key) is not None:
+                # A retried completion whose first attempt succeeded but lost its answer (the upload id
+                # is gone, some stores then answer 500 rather than NoSuchUpload): the object is there.
+                return
             if e.response["Error"]["Code"] in ("EntityTooSmall", "InvalidPart", "InvalidPartOrder", "NoSuchUpload"):
                 raise StorageError(e.response["Error"]["Code"]) from None
             raise
