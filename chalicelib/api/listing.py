@@ -18,6 +18,7 @@ class ListQuery(ApiModel):
     tags: pydantic.constr(max_length=700) | None = None  # comma-separated, all must match
     curator: Id | None = None
     visibility: Literal["public", "private"] | None = None
+    nsfw: Literal["exclude", "only"] | None = None  # default: whatever the viewer's adult setting allows
     cursor: pydantic.constr(max_length=2000) | None = None
     page_size: pydantic.conint(ge=1, le=100) = 24
 
@@ -33,7 +34,7 @@ class ListQuery(ApiModel):
     def search_query(self, kind: str, **extra) -> SearchQuery:
         tags = [t.strip() for t in (self.tags or "").split(",") if t.strip()]
         return SearchQuery(kind=kind, text=self.q, tags=tags, curator_id=self.curator, visibility=self.visibility,
-                           **extra)
+                           nsfw=self.nsfw, **extra)
 
 
 def listing(listed, card, viewer, page_size: int) -> Result:

@@ -51,6 +51,7 @@ class SearchQuery:
     curator_id: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)  # field slug -> canonical facet value
     visibility: str | None = None  # public | private (private: own or admin)
+    nsfw: str | None = None  # None: as the viewer's setting allows | exclude | only (needs adult content allowed)
     sort: str = "newest"
 
 
@@ -143,13 +144,22 @@ def _tag_pairs(tags: list[str]) -> list[str]:
 def audiences_for(viewer: User | None, query: SearchQuery) -> list[str]:
     admin = viewer is not None and viewer.role >= Role.ADMIN
     own = viewer is not None and query.curator_id == viewer.id
-    public = ["s", "x"] if (admin or own or (viewer is not None and viewer.show_adult)) else ["s"]
+    adult_allowed = admin or own or (viewer is not None and viewer.show_adult)
+    public = ["s", "x"] if adult_allowed else ["s"]
+    if query.nsfw == "only":
+        if not adult_allowed:
+            raise Forbidden("Adult content is hidden for this account; enable it in your settings first")
+        public = ["x"]
+    elif query.nsfw == "exclude":
+        public = ["s"]
     if query.visibility == "private":
+        if query.nsfw:
+            raise ValidationError("nsfw filters apply to public listings, not to visibility=private", field="nsfw")
         if not (admin or own):
             raise Forbidden("Private assets can be listed by their owner (curator=<your id>) or administrators")
         return ["h"]
-    if query.visibility == "public":
-        return public
+    if query.visibility == "public" or query.nsfw:
+        return public  # the adult filter speaks of the public catalogue (hidden items carry no adult partition)
     return public + (["h"] if admin or own else [])
 
 

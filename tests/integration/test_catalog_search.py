@@ -321,3 +321,20 @@ def test_two_tag_filters_find_assets_with_few_and_with_many_tags(make_user, api)
     page = container.search_service().search(None, SearchQuery(kind="model", tags=[a, b]), None, 24)
     assert page.stats["driver"] == f"GG:{a}+{b}|GX" or page.stats["driverCount"] <= 4
     assert [m.id for m in page.items] == [many.id, few.id]
+
+
+def test_nsfw_filter_only_where_allowed(make_user, api):
+    owner = make_user("CURATOR")
+    safe = seed_model(owner["id"], title="Nsfwfilter safe")
+    adult = seed_model(owner["id"], title="Nsfwfilter adult", is_adult=True)
+    member = make_user("USER")
+    assert_error(api.get("/api/models", params={"q": "nsfwfilter", "nsfw": "only"}), 403, "FORBIDDEN")
+    assert_error(member["api"].get("/api/models", params={"q": "nsfwfilter", "nsfw": "only"}), 403, "FORBIDDEN")
+    assert_error(api.get("/api/models", params={"nsfw": "maybe"}), 400, "VALIDATION_ERROR", "nsfw")
+    user = container.users_repo().get(member["id"])
+    user.show_adult = True
+    container.users_repo().save(user)
+    ids = lambda **p: [m["id"] for m in member["api"].get("/api/models", params={"q": "nsfwfilter", **p}).json()["data"]]  # noqa: E731
+    assert ids() == [adult.id, safe.id]
+    assert ids(nsfw="only") == [adult.id]
+    assert ids(nsfw="exclude") == [safe.id]

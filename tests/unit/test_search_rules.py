@@ -91,6 +91,15 @@ def test_audiences_by_viewer():
         audiences_for(_user(), SearchQuery(kind="model", visibility="private"))
     with pytest.raises(Forbidden):
         audiences_for(None, SearchQuery(kind="model", curator_id="o1", visibility="private"))
+    assert audiences_for(_user(adult=True), SearchQuery(kind="model", nsfw="only")) == ["x"]
+    assert audiences_for(_user(adult=True), SearchQuery(kind="model", nsfw="exclude")) == ["s"]
+    assert audiences_for(_user(Role.ADMIN), SearchQuery(kind="model", nsfw="exclude")) == ["s"]
+    with pytest.raises(ValidationError):
+        audiences_for(_user(Role.ADMIN), SearchQuery(kind="model", nsfw="only", visibility="private"))
+    with pytest.raises(Forbidden):
+        audiences_for(_user(), SearchQuery(kind="model", nsfw="only"))
+    with pytest.raises(Forbidden):
+        audiences_for(None, SearchQuery(kind="model", nsfw="only"))
 
 
 def test_query_normalisation_rejects_what_the_kind_cannot_sort_by():
