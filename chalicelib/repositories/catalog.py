@@ -8,14 +8,13 @@ from typing import Any
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import Conflict
 from chalicelib.models import Gallery, ImageAsset, ModelAsset, ModelVersion, UploadFile, UploadSession
 from chalicelib.repositories.base import conditional, region, table_meta
-from chalicelib.repositories.records import RecordRepository, item_model
+from chalicelib.repositories.records import RecordRepository, global_index, item_model
 
 ModelItem = item_model(ModelAsset, "models", {"by-owner": ("owner_id", "created_at")})
 VersionItem = item_model(ModelVersion, "versions", {"by-model": ("model_id", "created_at")})
@@ -140,24 +139,6 @@ class GalleryEntry:
     note: str | None = None
 
 
-class _EntriesByPosition(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by-position"
-        projection = AllProjection()
-
-    pk = UnicodeAttribute(hash_key=True)
-    position = NumberAttribute(range_key=True)
-
-
-class _EntriesByAsset(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by-asset"
-        projection = AllProjection()
-
-    asset_id = UnicodeAttribute(hash_key=True)
-    pk = UnicodeAttribute(range_key=True)
-
-
 class GalleryEntryItem(Model):
     """``gallery -> entry`` rows. Membership is a GetItem on (gallery, ``<kind>#<asset>``); the
     order is the by-position index; by-asset answers "which galleries hold this asset" without a Scan."""
@@ -170,8 +151,8 @@ class GalleryEntryItem(Model):
     position = NumberAttribute()
     added_at = NumberAttribute()
     note = UnicodeAttribute(null=True)
-    by_position = _EntriesByPosition()
-    by_asset = _EntriesByAsset()
+    by_position = global_index("by-position", "pk", "position", {"pk": str, "position": float})
+    by_asset = global_index("by-asset", "asset_id", "pk", {"asset_id": str, "pk": str})
 
 
 def _entry_sk(kind: str, asset_id: str) -> str:

@@ -31,7 +31,8 @@ def _attribute(hint: Any, **kwargs):
     return kind(null=nullable or kind is JSONAttribute, **kwargs)
 
 
-def _index(name: str, hash_key: str, range_key: str | None, hints: dict) -> GlobalSecondaryIndex:
+def global_index(name: str, hash_key: str, range_key: str | None, hints: dict) -> GlobalSecondaryIndex:
+    """A GSI (all attributes projected) on ``hash_key``/``range_key``, typed from ``hints`` (name -> type)."""
     attrs = {
         "Meta": type("Meta", (), {"index_name": name, "projection": AllProjection()}),
         hash_key: _attribute(hints[hash_key], hash_key=True),
@@ -48,7 +49,7 @@ def item_model(record_cls: type, logical_table: str, indexes: dict[str, tuple[st
         if f.name != "id":
             attrs[f.name] = _attribute(hints[f.name])
     for name, (hash_key, range_key) in (indexes or {}).items():
-        attrs["index_" + name.replace("-", "_")] = _index(name, hash_key, range_key, hints)
+        attrs["index_" + name.replace("-", "_")] = global_index(name, hash_key, range_key, hints)
     return type(f"{record_cls.__name__}Item", (Model,), attrs)
 
 

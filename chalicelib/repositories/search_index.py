@@ -25,12 +25,12 @@ from dataclasses import dataclass
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.models import SearchDoc
 from chalicelib.repositories.base import conditional, table_meta
+from chalicelib.repositories.records import global_index
 
 MAX_TRANSACTION = 100
 _DIGITS = re.compile(r"\d+")
@@ -42,12 +42,6 @@ SORTS = {
     "downloads": ("by-downloads", "s_downloads", True),
     "name": ("by-name", "s_name", False),
 }
-
-
-def _gsi(name: str, range_attr: str):
-    meta = type("Meta", (), {"index_name": name, "projection": AllProjection()})
-    attrs = {"Meta": meta, "pk": UnicodeAttribute(hash_key=True), range_attr: UnicodeAttribute(range_key=True)}
-    return type(f"Index_{range_attr}", (GlobalSecondaryIndex,), attrs)()
 
 
 class PostingItem(Model):
@@ -66,9 +60,9 @@ class PostingItem(Model):
     meta = UnicodeSetAttribute(null=True)
     words = UnicodeAttribute()  # " word1 word2 ... " (leading/trailing space: whole-word and prefix tests)
 
-    by_likes = _gsi("by-likes", "s_likes")
-    by_downloads = _gsi("by-downloads", "s_downloads")
-    by_name = _gsi("by-name", "s_name")
+    by_likes = global_index("by-likes", "pk", "s_likes", {"pk": str, "s_likes": str})
+    by_downloads = global_index("by-downloads", "pk", "s_downloads", {"pk": str, "s_downloads": str})
+    by_name = global_index("by-name", "pk", "s_name", {"pk": str, "s_name": str})
 
 
 class DocItem(Model):
@@ -96,15 +90,6 @@ class MarkerItem(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     expires_at = NumberAttribute()
-
-
-@dataclass(frozen=True)
-class Condition:
-    """One residual criterion checked on the driving partition: ``words`` substring, ``tags``/``meta``
-    set membership, or equality on ``type``/``base``/``owner``."""
-
-    attribute: str
-    value: str
 
 
 @dataclass
@@ -136,14 +121,16 @@ def sort_keys(doc: SearchDoc) -> dict[str, str]:
     }
 
 
-def _condition(c: Condition):
-    if c.attribute == "words":
-        return PostingItem.words.contains(c.value)
-    if c.attribute in ("tags", "meta"):
-        return getattr(PostingItem, c.attribute).contains(c.value)
-    if c.attribute in ("type", "base", "owner"):
-        return getattr(PostingItem, c.attribute) == c.value
-    raise ValueError(f"unknown search condition {c.attribute!r}")
+def _condition(attribute: str, value: str):
+    """One residual criterion checked on the driving partition: ``words`` substring, ``tags``/``meta``
+    set membership, or equality on ``type``/``base``/``owner``."""
+    if attribute == "words":
+        return PostingItem.words.contains(value)
+    if attribute in ("tags", "meta"):
+        return getattr(PostingItem, attribute).contains(value)
+    if attribute in ("type", "base", "owner"):
+        return getattr(PostingItem, attribute) == value
+    raise ValueError(f"unknown search condition {attribute!r}")
 
 
 def _deltas(old_audience, old_terms, new_audience, new_terms) -> dict[tuple[str, str], int]:
@@ -153,10 +140,6 @@ def _deltas(old_audience, old_terms, new_audience, new_terms) -> dict[tuple[str,
     for t in new_terms:
         deltas[(new_audience, t)] = deltas.get((new_audience, t), 0) + 1
     return {k: v for k, v in deltas.items() if v}
-
-
-class IndexConflict(Exception):
-    """Another writer re-indexed the same asset meanwhile; the caller recomputes and retries."""
 
 
 class SearchIndexRepository:
@@ -280,15 +263,16 @@ class SearchIndexRepository:
                     totals[item.sk] = totals.get(item.sk, 0) + int(item.n)
         return totals
 
-    def query(self, kind: str, audiences: list[str], terms: list[str], conditions: list[Condition], sort: str,
+    def query(self, kind: str, audiences: list[str], terms: list[str], conditions: list[tuple[str, str]], sort: str,
               after: str | None, limit: int, budget: int) -> QueryResult:
         """Up to ``limit`` asset ids in ``sort`` order after position ``after``, merging the partitions
         of every (audience, term) pair (``terms`` is a union). At most ``budget`` postings are read; a
         page cut short by the budget still returns a position to continue from."""
         index_name, attribute, descending = SORTS[sort]
         filter_condition = None
-        for c in conditions:
-            filter_condition = _condition(c) if filter_condition is None else filter_condition & _condition(c)
+        for name, value in conditions:
+            c = _condition(name, value)
+            filter_condition = c if filter_condition is None else filter_condition & c
         partitions = [_partition(kind, a, t) for a in audiences for t in terms]
         per_stream = max(limit + 1, budget // max(len(partitions), 1))
         streams = [self._stream(pk, index_name, attribute, descending, filter_condition, after, limit + 1, per_stream)

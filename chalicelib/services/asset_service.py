@@ -15,7 +15,7 @@ from chalicelib.models import AssetStatus, ImageAsset, ModelAsset, ModelVersion,
 from chalicelib.services.catalog_service import hash_lookup_values
 from chalicelib.services.safety_service import image_is_adult, model_is_adult
 from chalicelib.services.text import tag_slug
-from chalicelib.services.visibility import can_manage, can_view
+from chalicelib.services.visibility import can_manage, can_view, transfer_target
 
 log = logging.getLogger(__name__)
 
@@ -91,12 +91,7 @@ class AssetService:
     def _new_owner(self, viewer: User, owner_id: str | None, current: str) -> str | None:
         if owner_id is None or owner_id == current:
             return None
-        if viewer.role < Role.ADMIN:
-            raise Forbidden("Only administrators can transfer ownership", field="ownerId")
-        target = self._users.get(owner_id)
-        if target is None or not target.is_active or target.role < Role.CURATOR:
-            raise ValidationError("The new owner must be an active curator or administrator", field="ownerId")
-        return target.id
+        return transfer_target(viewer, lambda: self._users.get(owner_id))
 
     def _check_publish(self, viewer: User, asset, visibility: str | None) -> None:
         if visibility == "public" and asset.moderation != "active" and viewer.role < Role.ADMIN:
@@ -124,8 +119,8 @@ class AssetService:
         for name, value in values.items():
             setattr(model, name, value)
         cover = self._images.get(model.cover_image_id) if model.cover_image_id else None
-        values["is_adult"] = model_is_adult(self._safety.adult_keywords(), model,
-                                            self._versions.for_model(model.id), cover)
+        versions = self._versions.for_model(model.id)
+        values["is_adult"] = model_is_adult(self._safety.adult_keywords(), model, versions, cover)
         values["updated_at"] = self._clock()
         if not self._models.update(model.id, **values):
             raise NotFound("Model not found")
@@ -133,7 +128,7 @@ class AssetService:
             # The preview is as visible as its model.
             self._images.update(cover.id, visibility=values["visibility"])
         if new_owner:
-            for version in self._versions.for_model(model.id):
+            for version in versions:
                 if version.cover_image_id:
                     self._images.update(version.cover_image_id, owner_id=new_owner)
         self._indexer.refresh_or_queue("model", model.id)

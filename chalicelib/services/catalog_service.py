@@ -2,6 +2,7 @@
 asset status, hash lookup, downloads and preview URLs. Writes live in ``asset_service``."""
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -135,7 +136,7 @@ class CatalogService:
     def search(self, viewer: User | None, query: SearchQuery, raw_metadata: dict[str, str], cursor: str | None,
                page_size: int) -> ListedPage:
         if raw_metadata:
-            query.metadata = self._metadata().filter_terms(raw_metadata)
+            query = dataclasses.replace(query, metadata=self._metadata().filter_terms(raw_metadata))
         page = self._search.search(viewer, query, cursor, page_size)
         if query.kind == "model":
             covers = self._images.get_many([m.cover_image_id for m in page.items if m.cover_image_id])

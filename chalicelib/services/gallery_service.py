@@ -24,7 +24,7 @@ from chalicelib.errors import Conflict, Forbidden, ItemsRejected, NotFound, Vali
 from chalicelib.models import Gallery, ImageAsset, ModelAsset, Role, User
 from chalicelib.pagination import decode_cursor, encode_cursor
 from chalicelib.services.search_service import SearchQuery
-from chalicelib.services.visibility import can_manage, can_view
+from chalicelib.services.visibility import can_manage, can_view, transfer_target
 
 KINDS = ("image", "model")
 MAX_DEPTH = 10  # a top-level gallery is at depth 1
@@ -49,10 +49,6 @@ class Unchanged:
 
 
 UNCHANGED: Any = Unchanged()
-
-
-def gallery_visible(viewer: User | None, gallery: Gallery) -> bool:
-    return gallery.visibility == "public" or can_manage(viewer, gallery.owner_id)
 
 
 def valid_id(value: str) -> bool:
@@ -238,7 +234,7 @@ class GalleryService:
     # -- access ------------------------------------------------------------------------------
     def _visible(self, viewer: User | None, gallery_id: str, where: str | None = None) -> Gallery:
         gallery = self._galleries.get(gallery_id) if valid_id(gallery_id) else None
-        if gallery is None or not gallery_visible(viewer, gallery):
+        if gallery is None or not can_view(viewer, gallery):
             raise NotFound("Gallery not found", field=where)
         return gallery
 
@@ -313,7 +309,7 @@ class GalleryService:
             if child is None:
                 return out, None
             examined, last = examined + 1, child
-            if gallery_visible(viewer, child):
+            if can_view(viewer, child):
                 out.append(child)
         if next(stream, None) is None:
             return out, None
@@ -335,8 +331,7 @@ class GalleryService:
             raise ValidationError("curator must be a user id", field="curator")
         page = self._search.search(viewer, SearchQuery(kind="gallery", text=query.text, curator_id=query.curator_id,
                                                        sort=query.sort), cursor, page_size)
-        galleries = [g for g in page.items if gallery_visible(viewer, g)]
-        return self._views(viewer, galleries, page.owners), page.cursor
+        return self._views(viewer, page.items, page.owners), page.cursor  # the search checked visibility
 
     def detail(self, viewer: User | None, gallery_id: str, page_size: int = 24) -> GalleryDetail:
         return self._detail(viewer, self._visible(viewer, gallery_id), page_size)
@@ -350,7 +345,7 @@ class GalleryService:
         entries, cursor = self._entry_page(viewer, gallery, None, page_size)
         children, _ = self._visible_children(viewer, gallery.id, None, CHILDREN_SHOWN)
         parent = self._galleries.get(gallery.parent_id) if gallery.parent_id else None
-        if parent is not None and not gallery_visible(viewer, parent):
+        if parent is not None and not can_view(viewer, parent):
             parent = None
         return GalleryDetail(view, entries, cursor, children, parent, manage)
 
@@ -362,7 +357,7 @@ class GalleryService:
         """Galleries holding this asset that the viewer may see (at most ``LINKED_LIMIT``)."""
         ids = self._entries.galleries_of(kind, asset_id, limit=LINKED_LIMIT)
         found = self._galleries.get_many(ids)
-        return [found[i] for i in ids if i in found and gallery_visible(viewer, found[i])]
+        return [found[i] for i in ids if i in found and can_view(viewer, found[i])]
 
     # -- nesting -------------------------------------------------------------------------------
     def _ancestry(self, viewer: User, gallery_id: str | None, parent_id: str) -> dict[str, str | None]:
@@ -433,12 +428,8 @@ class GalleryService:
                 fields[name] = value
         owner_id = gallery.owner_id
         if patch.owner_id is not UNCHANGED and patch.owner_id != gallery.owner_id:
-            if viewer.role < Role.ADMIN:
-                raise Forbidden("Only administrators may transfer a gallery", field="ownerId")
-            target = self._users.get(patch.owner_id) if valid_id(patch.owner_id) else None
-            if target is None or not target.is_active or target.role < Role.CURATOR:
-                raise ValidationError("ownerId must be an active curator or administrator", field="ownerId")
-            fields["owner_id"] = owner_id = target.id
+            fields["owner_id"] = owner_id = transfer_target(
+                viewer, lambda: self._users.get(patch.owner_id) if valid_id(patch.owner_id) else None)
         if patch.parent_id is not UNCHANGED and patch.parent_id != gallery.parent_id:
             if patch.parent_id is not None:
                 edit.expect_parents = self._ancestry(viewer, gallery.id, patch.parent_id)

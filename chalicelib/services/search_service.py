@@ -24,7 +24,7 @@ from chalicelib.errors import Forbidden, ValidationError
 from chalicelib.models import AssetStatus, Gallery, ImageAsset, ModelAsset, Role, SearchDoc, User
 from chalicelib.pagination import decode_cursor, encode_cursor
 from chalicelib.services.text import facet_value, fold, tag_slug, words
-from chalicelib.services.visibility import can_manage, can_view
+from chalicelib.services.visibility import can_view
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,10 @@ MAX_QUERY_WORDS = 8
 READ_BUDGET = 2000  # postings read per request at most; a sparse match returns a short page and a cursor
 CONFLICT_RETRIES = 8
 FACET_SCAN = 5000  # counters read per audience when ranking facet values
+
+
+class IndexConflict(Exception):
+    """An asset kept being re-indexed by other writers while this one tried (retries exhausted)."""
 
 
 @dataclass
@@ -81,8 +85,8 @@ def audience(record) -> str:
 def _text(primary: list[str], secondary: list[str], budget: int) -> tuple[str, list[str]]:
     """The searchable words and their W: terms. A word is searchable only if its term fits the
     budget, so a W: driver can never miss an asset whose words contain the query word."""
-    keys: list[str] = []
-    kept: list[str] = []
+    keys: dict[str, None] = {}  # insertion-ordered sets
+    kept: dict[str, None] = {}
     length = 1
     for word in [w for text in primary for w in words(text)] + [w for text in secondary for w in words(text)]:
         key = word[:3]
@@ -90,9 +94,8 @@ def _text(primary: list[str], secondary: list[str], budget: int) -> tuple[str, l
             continue
         if length + len(word) + 1 > MAX_WORDS_CHARS:
             break
-        if key not in keys:
-            keys.append(key)
-        kept.append(word)
+        keys[key] = None
+        kept[word] = None
         length += len(word) + 1
     return " " + " ".join(kept) + " ", ["W:" + k for k in keys]
 
@@ -206,9 +209,13 @@ def plan(query: SearchQuery) -> _Plan:
 
 def matches(doc: SearchDoc, query: SearchQuery, allowed_audiences: list[str]) -> bool:
     """The query's meaning, evaluated on one document: the index answers it, this re-checks it."""
+    return satisfies(doc, plan(query).conditions, allowed_audiences)
+
+
+def satisfies(doc: SearchDoc, conditions: list[tuple[str, str]], allowed_audiences: list[str]) -> bool:
     if doc.audience not in allowed_audiences:
         return False
-    for attribute, value in plan(query).conditions:
+    for attribute, value in conditions:
         if attribute == "words" and value not in doc.words:
             return False
         if attribute in ("tags", "meta") and value not in getattr(doc, attribute):
@@ -255,9 +262,7 @@ class SearchService:
         stats = {"driver": "|".join(driver), "driverCount": size[driver], "consumed": 0.0, "evaluated": 0}
         if size[driver] == 0:
             return SearchPage([], None, {}, stats)
-        from chalicelib.repositories.search_index import Condition  # data type only; no I/O here
-
-        result = self._index.query(query.kind, allowed, list(driver), [Condition(a, v) for a, v in p.conditions],
+        result = self._index.query(query.kind, allowed, list(driver), p.conditions,
                                    query.sort, after, page_size, READ_BUDGET)
         stats.update(consumed=result.consumed, evaluated=result.evaluated)
         records = self._repos[query.kind].get_many(result.ids)
@@ -265,18 +270,12 @@ class SearchService:
         items = []
         for asset_id in result.ids:
             record = records.get(asset_id)
-            if not searchable(query.kind, record) or not _visible(viewer, record):
+            if not searchable(query.kind, record) or not can_view(viewer, record):
                 continue
-            if matches(build_doc(query.kind, record, owners.get(record.owner_id)), query, allowed):
+            if satisfies(build_doc(query.kind, record, owners.get(record.owner_id)), p.conditions, allowed):
                 items.append(record)
         next_cursor = encode_cursor({"a": result.after}, fingerprint) if result.after else None
         return SearchPage(items, next_cursor, owners, stats)
-
-
-def _visible(viewer: User | None, record) -> bool:
-    if isinstance(record, Gallery):
-        return record.visibility == "public" or can_manage(viewer, record.owner_id)
-    return can_view(viewer, record)
 
 
 class SearchIndexer:
@@ -291,8 +290,6 @@ class SearchIndexer:
         self._window = refresh_window
 
     def refresh(self, kind: str, asset_id: str) -> None:
-        from chalicelib.repositories.search_index import IndexConflict
-
         for attempt in range(CONFLICT_RETRIES):
             if attempt:
                 time.sleep(random.uniform(0, 0.02 * 2**attempt))  # jittered: contenders spread out
