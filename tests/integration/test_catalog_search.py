@@ -338,3 +338,25 @@ def test_nsfw_filter_only_where_allowed(make_user, api):
     assert ids() == [adult.id, safe.id]
     assert ids(nsfw="only") == [adult.id]
     assert ids(nsfw="exclude") == [safe.id]
+
+
+def test_reindex_tasks_are_idempotent_and_junk_is_dropped(make_user, runtime, api):
+    import json
+
+    import boto3
+
+    from tests.integration.test_ingest import _drain
+
+    owner = make_user("CURATOR")
+    model = seed_model(owner["id"], title="Requeued lantern")
+    container.catalog().models.update(model.id, title="Requeued beacon")  # changed behind the index's back
+    sqs, url = boto3.client("sqs"), runtime.env["VS_QUEUE_INGEST_URL"]
+    task = {"task": "reindex", "kind": "model", "id": model.id}
+    for body in (task, task, {"task": "reindex", "kind": "vault", "id": model.id}, {"task": "reindex", "kind": "model"},
+                 {"task": "reindex", "kind": "model", "id": "x" * 65}, {"task": "reindex-owner", "ownerId": 7}, task):
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(body))
+    _drain(runtime)
+    assert [m["id"] for m in api.get("/api/models", params={"q": "requeued beacon"}).json()["data"]] == [model.id]
+    assert api.get("/api/models", params={"q": "requeued lantern"}).json()["data"] == []
+    counts = dict(container.search_indexer().facet_counts("model", None, f"O:{owner['id']}"))
+    assert counts == {"": 1}  # three deliveries of one task filed it once
