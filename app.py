@@ -2,6 +2,7 @@
 from chalice import Chalice
 
 from chalicelib.api import (
+    admin,
     auth,
     bulk,
     catalog,
@@ -10,6 +11,7 @@ from chalicelib.api import (
     health,
     images,
     models,
+    notifications,
     openapi,
     safety,
     settings,
@@ -24,6 +26,9 @@ from chalicelib.api.routing import API_PREFIX
 app = Chalice(app_name="visionsuit")
 app.register_middleware(envelope_middleware, "http")
 
-for module in (health, auth, settings, safety, uploads, catalog, models, images, bulk, events, generator, metadata_api, tags_api,
-               galleries_api, openapi):
+BLUEPRINTS = [health, auth, settings, safety, uploads, catalog, models, images, bulk, events, generator, metadata_api,
+              tags_api, galleries_api, notifications, admin, openapi]
+# Community and governance blueprints (one line each, so parallel work does not collide):
+
+for module in BLUEPRINTS:
     app.register_blueprint(module.router.blueprint, url_prefix=API_PREFIX)

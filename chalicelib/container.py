@@ -287,3 +287,21 @@ def tag_service():
     from chalicelib.services.tag_service import TagService
 
     return TagService(TagRepository(), lambda *a, **k: search_indexer().facet_counts(*a, **k))
+
+
+# -- community and governance -----------------------------------------------------------
+@_singleton
+def notification_service():
+    from chalicelib.repositories.notifications import NotificationRepository
+    from chalicelib.services.notification_service import NotificationService
+
+    return NotificationService(NotificationRepository(), users_repo(), lambda message: ingest_queue().send(message),
+                               audit=lambda: audit_service())
+
+
+@_singleton
+def audit_service():
+    from chalicelib.repositories.audit import AuditRepository
+    from chalicelib.services.audit_service import AuditService
+
+    return AuditService(AuditRepository(), users_repo())

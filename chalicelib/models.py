@@ -241,3 +241,31 @@ class SearchDoc:
     base: str | None = None
     tags: list[str] = field(default_factory=list)
     meta: list[str] = field(default_factory=list)  # "slug=value"
+
+
+NOTIFICATION_CATEGORIES = ("announcements", "moderation", "likes", "comments")
+
+
+@dataclass
+class Notification:
+    id: str  # time-ordered: "<created ms, 13 digits><8 hex>", so the id alone locates and orders it
+    user_id: str
+    category: str  # announcements | moderation | likes | comments
+    type: str  # e.g. like, comment, reply, moderation-approved, curator-application, announcement
+    title: str
+    body: str
+    created_at: float
+    read: bool = False
+    link: dict | None = None  # {"kind": "model"|"image"|"gallery"|"comment"|"application"|..., "id": ...}
+    actor_id: str | None = None
+
+
+@dataclass
+class AuditEntry:
+    id: str  # time-ordered like notification ids
+    actor_id: str
+    action: str  # dotted verb, e.g. user.delete, moderation.approve, safety.keywords
+    target_kind: str
+    target_id: str
+    created_at: float
+    details: dict = field(default_factory=dict)

@@ -215,3 +215,15 @@ def gallery_detail(d, viewer: User | None) -> dict:
 def gallery_batch(report) -> dict:
     """``report``: a BatchReport; ``added`` or ``removed`` counts what actually changed."""
     return {"added" if report.action == "add" else "removed": report.count, "items": report.items}
+
+
+def notification(n) -> dict:
+    return {"id": n.id, "category": n.category, "type": n.type, "title": n.title, "body": n.body,
+            "link": n.link, "actorId": n.actor_id, "read": n.read, "createdAt": iso(n.created_at)}
+
+
+def audit_entry(e, actors: dict[str, User]) -> dict:
+    actor = actors.get(e.actor_id)
+    return {"id": e.id, "action": e.action, "target": {"kind": e.target_kind, "id": e.target_id},
+            "actor": {"id": e.actor_id, "displayName": actor.display_name if actor else None},
+            "details": e.details, "createdAt": iso(e.created_at)}

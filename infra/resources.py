@@ -120,7 +120,9 @@ BUCKETS = (
 )
 
 TABLES = (
-    Table("users", attributes={"pk": "S"}),
+    # Users and email claims; "listing" is set on user items only (a sparse index for the admin list and fan-outs).
+    Table("users", attributes={"pk": "S", "listing": "S", "created_at": "N"},
+          indexes=(Index("by-created", "listing", "created_at"),)),
     Table("settings", attributes={"pk": "S"}),
     Table("ratelimits", attributes={"pk": "S"}, ttl_attribute="expires_at"),
     Table("nonces", attributes={"pk": "S"}, ttl_attribute="expires_at"),
@@ -148,6 +150,23 @@ TABLES = (
     Table("metadata-fields", attributes={"pk": "S", "slug": "S"}, indexes=(Index("by-slug", "slug"),)),
     Table("tags", attributes={"pk": "S"}),
     Table("hashes", range_key="sk", attributes={"pk": "S", "sk": "S"}),
+    # -- community and governance ---------------------------------------------------------
+    # pk <kind>#<asset id>: one partition per commented asset; sk is a time-ordered comment id.
+    Table("comments", range_key="sk", attributes={"pk": "S", "sk": "S"}),
+    # Likes of models, images and comments, per-liker markers, received-like totals.
+    Table("likes", range_key="sk", attributes={"pk": "S", "sk": "S"}),
+    # pk user id, sk N#<time-ordered id>; unread counters and once-markers live in the same partition.
+    Table("notifications", range_key="sk", attributes={"pk": "S", "sk": "S"}, ttl_attribute="expires_at"),
+    # Admin actions, newest first (one low-volume partition: a few writes a minute at most).
+    Table("audit", range_key="sk", attributes={"pk": "S", "sk": "S"}),
+    Table("applications", attributes={"pk": "S", "status": "S", "user_id": "S", "created_at": "N"},
+          indexes=(Index("by-status", "status", "created_at"), Index("by-user", "user_id", "created_at"))),
+    # One item per ranked user; "board" is absent for blocked users (a sparse leaderboard index).
+    Table("rankings", attributes={"pk": "S", "board": "S", "score": "N"},
+          indexes=(Index("by-score", "board", "score"),)),
+    # pk <kind>#<asset id>: one report per reporter plus the case item; open cases in a sparse queue index.
+    Table("flags", range_key="sk", attributes={"pk": "S", "sk": "S", "queue": "S", "opened_at": "N"},
+          indexes=(Index("by-queue", "queue", "opened_at"),)),
     Table("agents", attributes={"pk": "S"}),
     Table(
         "jobs",

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -11,11 +12,24 @@ from chalicelib.errors import Conflict
 from chalicelib.models import Role, User
 from chalicelib.repositories.base import region, table_meta
 
+LISTING = "user"
+
+
+class UsersByCreated(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-created"
+        projection = AllProjection()
+
+    listing = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
 
 class UserItem(Model):
     Meta = table_meta("users")
 
     pk = UnicodeAttribute(hash_key=True)  # USER#<id>
+    listing = UnicodeAttribute(default=LISTING)  # only user items carry it: the sparse by-created index
+    by_created = UsersByCreated()
     email = UnicodeAttribute()
     display_name = UnicodeAttribute()
     role = UnicodeAttribute()
@@ -130,6 +144,21 @@ class UserRepository:
 
     def set_avatar(self, user_id: str, image_id: str) -> None:
         UserItem(_user_key(user_id)).update(actions=[UserItem.avatar_image_id.set(image_id)], condition=UserItem.pk.exists())
+
+    def page(self, after: dict | None = None, limit: int = 50, newest_first: bool = True,
+             role: Role | None = None, active_only: bool = False) -> tuple[list[User], dict | None]:
+        """One page of users in creation order (the by-created index; never a Scan) and the key to resume
+        after, None at the end. ``after`` is a key returned by an earlier call."""
+        condition = None
+        if role is not None:
+            condition = UserItem.role == role.name
+        if active_only:
+            active = UserItem.is_active == True  # noqa: E712 (a PynamoDB condition)
+            condition = active if condition is None else condition & active
+        result = UserItem.by_created.query(LISTING, scan_index_forward=not newest_first, limit=limit,
+                                           last_evaluated_key=after, filter_condition=condition)
+        users = [_to_domain(item) for item in result]
+        return users, result.last_evaluated_key
 
     def record_login(self, user_id: str, now: float) -> None:
         UserItem(_user_key(user_id)).update(actions=[UserItem.last_login_at.set(now)], condition=UserItem.pk.exists())

@@ -16,8 +16,7 @@ from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from chalicelib import container
-from chalicelib.services.search_service import KINDS
-from functions.ingest.pipeline import recompute_adult
+from functions.ingest.tasks import TASKS
 
 logger = Logger(service="visionsuit-ingest")
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -29,26 +28,12 @@ def _record_handler(record: SQSRecord) -> None:
     except ValueError:
         logger.warning("discarding non-JSON message", extra={"messageId": record.message_id})
         return  # retrying cannot fix it; nothing to record
-    if isinstance(body, dict) and body.get("task") == "recompute-adult":
-        c = container.catalog()
-        result = recompute_adult(c.models, c.versions, c.images, container.safety_service(), container.search_indexer())
-        logger.info("adult flags recomputed", extra=result)
-        return
-    if isinstance(body, dict) and body.get("task") == "reindex":
-        kind, asset_id = body.get("kind"), body.get("id")
-        if kind not in KINDS or not isinstance(asset_id, str) or not asset_id or len(asset_id) > 64:
-            logger.warning("discarding malformed reindex task", extra={"messageId": record.message_id})
+    if isinstance(body, dict) and "task" in body:
+        run = TASKS.get(body["task"]) if isinstance(body["task"], str) else None
+        if run is None:
+            logger.warning("discarding unknown task", extra={"messageId": record.message_id})
             return
-        container.search_indexer().refresh_queued(kind, asset_id)
-        return
-    if isinstance(body, dict) and body.get("task") == "reindex-owner":
-        owner_id = body.get("ownerId")
-        if isinstance(owner_id, str) and 0 < len(owner_id) <= 64:
-            logger.info("owner's assets re-indexed", extra={"assets": container.search_indexer().reindex_owner(owner_id)})
-        return
-    if isinstance(body, dict) and body.get("task") == "reindex-all":
-        for kind in KINDS:
-            logger.info("search index rebuilt", extra={"kind": kind, "assets": container.search_indexer().reindex_all(kind)})
+        run(body)
         return
     if not isinstance(body, dict) or body.get("Event") == "s3:TestEvent" or not isinstance(body.get("Records"), list):
         return  # S3's configuration test message, or something that is not an S3 event
