@@ -27,18 +27,9 @@ from chalicelib.services.gallery_service import (
     entry_cursor_key,
     reorder_problems,
 )
-
+from tests.unit.fakes import Records
 
 # -- fakes -----------------------------------------------------------------------------------
-class Records:
-    def __init__(self, items=()):
-        self.items = {i.id: i for i in items}
-
-    def get(self, record_id):
-        return self.items.get(record_id)
-
-    def get_many(self, ids):
-        return {i: self.items[i] for i in ids if i in self.items}
 
 
 class FakeGalleries(Records):
