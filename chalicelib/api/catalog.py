@@ -21,9 +21,8 @@ def model_status(ctx):
 
 @router.route("/images/{image_id}/status", summary="Processing status, metadata and previews of an image")
 def image_status(ctx):
-    service = container.catalog_service()
-    image = service.image_status(ctx.user, ctx.path_params["image_id"])
-    return presenters.image_status(image, service.preview_urls(image), ctx.user)
+    image, previews = container.catalog_service().image_status(ctx.user, ctx.path_params["image_id"])
+    return presenters.image_status(image, previews, ctx.user)
 
 
 @router.route("/models/{model_id}/versions/{version_id}/header", summary="302 to the raw safetensors header (owner/admin)",

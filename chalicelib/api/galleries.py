@@ -5,11 +5,11 @@ import pydantic
 
 from chalicelib import container, presenters
 from chalicelib.api.listing import Id
+from chalicelib.api.params import asset_kind, record_id
 from chalicelib.api.routing import ApiModel, Result, Router
 from chalicelib.models import Role
 from chalicelib.pagination import DEFAULT_PAGE_SIZE, page_meta
 from chalicelib.services.gallery_service import (
-    KINDS,
     MAX_BATCH,
     MAX_ENTRY_CHANGES,
     MAX_POSITION,
@@ -19,7 +19,6 @@ from chalicelib.services.gallery_service import (
     GalleryPatch,
     ItemRef,
     ListQuery,
-    valid_id,
 )
 
 router = Router(__name__, "galleries")
@@ -34,19 +33,7 @@ PageSize = pydantic.conint(ge=1, le=100)
 Cursor = pydantic.constr(max_length=2000)
 
 
-def _id(value: str) -> str:
-    if not valid_id(value):
-        raise ValueError(value)
-    return value
-
-
-def _kind(value: str) -> str:
-    if value not in KINDS:
-        raise ValueError(value)
-    return value
-
-
-GALLERY = {"gallery_id": _id}
+GALLERY = {"gallery_id": record_id}
 
 
 class GalleryListQuery(ApiModel):
@@ -193,7 +180,7 @@ def add_entries(ctx):
 
 
 @router.route("/galleries/{gallery_id}/entries/{kind}/{asset_id}", "DELETE", summary="Remove one entry (idempotent)",
-              role=Role.CURATOR, status=204, path_params={**GALLERY, "kind": _kind, "asset_id": _id})
+              role=Role.CURATOR, status=204, path_params={**GALLERY, "kind": asset_kind, "asset_id": record_id})
 def remove_entry(ctx):
     p = ctx.path_params
     container.gallery_service().remove_entry(ctx.user, p["gallery_id"], p["kind"], p["asset_id"])
@@ -201,7 +188,7 @@ def remove_entry(ctx):
 
 
 @router.route("/models/{model_id}/galleries", "POST", summary="Add a model to a gallery (409 if already there)",
-              role=Role.CURATOR, body=LinkModel, status=201, path_params={"model_id": _id})
+              role=Role.CURATOR, body=LinkModel, status=201, path_params={"model_id": record_id})
 def link_model(ctx):
     b = ctx.body
     entry = container.gallery_service().link_model(ctx.user, ctx.path_params["model_id"], b.gallery_id, b.note)

@@ -94,8 +94,17 @@ class AssetService:
         return transfer_target(viewer, lambda: self._users.get(owner_id))
 
     def _check_publish(self, viewer: User, asset, visibility: str | None) -> None:
-        if visibility == "public" and asset.moderation != "active" and viewer.role < Role.ADMIN:
-            raise Forbidden("An asset under review cannot be published until it is approved", field="visibility")
+        # Approval restores the visibility the asset had when it was hidden, so it stays fixed meanwhile.
+        if (visibility is not None and visibility != asset.visibility and asset.moderation != "active"
+                and viewer.role < Role.ADMIN):
+            raise Forbidden("The visibility of an asset under review cannot change until it is approved",
+                            field="visibility")
+
+    @staticmethod
+    def _check_deletable(viewer: User, asset, noun: str) -> None:
+        # The evidence stays until an administrator has decided.
+        if asset.moderation == "flagged" and viewer.role < Role.ADMIN:
+            raise Conflict(f"This {noun} is under review and cannot be deleted until an administrator has decided")
 
     # -- models -----------------------------------------------------------------------------
     def update_model(self, viewer: User, model_id: str, changes: ModelChanges) -> ModelAsset:
@@ -135,7 +144,9 @@ class AssetService:
         return self._models.get(model.id)
 
     def delete_model(self, viewer: User, model_id: str) -> None:
-        self._remove_model(self._managed_model(viewer, model_id))
+        model = self._managed_model(viewer, model_id)
+        self._check_deletable(viewer, model, "model")
+        self._remove_model(model)
 
     def _remove_model(self, model: ModelAsset) -> None:
         # Out of every list first; then the children, the record, and last the objects.
@@ -164,10 +175,23 @@ class AssetService:
         self._galleries().unlink_everywhere("image", image.id)
         self._images.delete(image.id)
         self._indexer.refresh_or_queue("image", image.id)
-        keys = [image.key] if image.key else []
-        keys += [t["key"] for t in (image.thumbnails or {}).values() if t.get("key")]
-        raw = (image.meta or {}).get("rawKey")
-        return keys + ([raw] if raw else [])
+        return _image_keys(image)
+
+    def purge_files(self, kind: str, asset: ModelAsset | ImageAsset) -> int:
+        """Delete the stored objects of an asset removed by moderation, keeping its records (the
+        moderation decision stays reviewable). Idempotent; returns how many keys were deleted."""
+        if kind == "image":
+            keys = _image_keys(asset)
+        else:
+            versions = self._versions.for_model(asset.id)
+            keys = [k for v in versions for k in (v.key, v.header_key) if k]
+            cover_ids = {asset.cover_image_id} | {v.cover_image_id for v in versions}
+            for image in self._images.get_many({i for i in cover_ids if i}).values():
+                keys += _image_keys(image)
+        keys = list(dict.fromkeys(keys))
+        if keys:
+            self._storage.delete(self._bucket, keys)  # raises: the task is retried, deletes are idempotent
+        return len(keys)
 
     def _delete_objects(self, keys: list[str]) -> None:
         try:
@@ -247,7 +271,9 @@ class AssetService:
         return self._images.get(image.id)
 
     def delete_image(self, viewer: User, image_id: str) -> None:
-        self._delete_objects(self._remove_image_records(self._managed_image(viewer, image_id).id))
+        image = self._managed_image(viewer, image_id)
+        self._check_deletable(viewer, image, "image")
+        self._delete_objects(self._remove_image_records(image.id))
 
     # -- bulk -------------------------------------------------------------------------------
     def _check_all(self, viewer: User, kind: str, ids: list[str]) -> list:
@@ -267,6 +293,15 @@ class AssetService:
 
     def bulk_delete(self, viewer: User, kind: str, ids: list[str]) -> list[str]:
         assets = self._check_all(viewer, kind, ids)
+        noun = "model" if kind == "model" else "image"
+        problems = []
+        for n, asset in enumerate(assets):
+            try:
+                self._check_deletable(viewer, asset, noun)
+            except Conflict as e:
+                problems.append({"code": e.code, "field": f"ids[{n}]", "message": f"{asset.id}: {e.message}"})
+        if problems:
+            raise ItemsRejected(f"{len(problems)} of {len(ids)} items cannot be deleted; nothing was deleted", problems)
         for asset in assets:
             if kind == "model":
                 self._remove_model(asset)
@@ -287,3 +322,11 @@ class AssetService:
                                 updated_at=self._clock())
             self._indexer.refresh_or_queue("model", model.id)
         return [m.id for m in models]
+
+
+def _image_keys(image: ImageAsset) -> list[str]:
+    """Every stored object of an image: the original, its thumbnails and the raw upload if kept."""
+    keys = [image.key] if image.key else []
+    keys += [t["key"] for t in (image.thumbnails or {}).values() if t.get("key")]
+    raw = (image.meta or {}).get("rawKey")
+    return keys + ([raw] if raw else [])

@@ -9,6 +9,9 @@ Rules (see docs/decisions.md "Galleries"):
   to DynamoDB as one transaction where they fit (gallery edits, entry batches).
 - Nesting: at most ``MAX_DEPTH`` levels; cycles are refused by walking the new parent's ancestors,
   and the walk is re-checked inside the transaction (ancestors' parents unchanged).
+- Moderation: while a model among its entries is under review the gallery is held (``held_by``):
+  hidden from everyone but its owner and administrators. A model removed by moderation leaves every
+  gallery, and a gallery it leaves empty (no entries, no children) is deleted.
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from chalicelib.errors import Conflict, Forbidden, ItemsRejected, NotFound, Vali
 from chalicelib.models import Gallery, ImageAsset, ModelAsset, Role, User
 from chalicelib.pagination import decode_cursor, encode_cursor
 from chalicelib.services.search_service import SearchQuery
-from chalicelib.services.visibility import can_manage, can_view, transfer_target
+from chalicelib.services.visibility import FULL, PLACEHOLDER, access, can_manage, can_view, transfer_target
 
 KINDS = ("image", "model")
 MAX_DEPTH = 10  # a top-level gallery is at depth 1
@@ -36,6 +39,7 @@ LINKED_LIMIT = 50
 SCAN_FACTOR = 3  # hidden entries/children examined per page at most, as a multiple of the page size
 MAX_SUBTREE = 500  # galleries examined when measuring the height of a subtree that is moved
 SUBTREE_LIMIT_MESSAGE = "This gallery has too many nested galleries to move in one step"
+HOLD_RETRIES = 4
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _ENTRY_SK = re.compile(r"^(image|model)#[A-Za-z0-9_-]{1,64}$")
@@ -258,7 +262,7 @@ class GalleryService:
                 for g in galleries]
 
     def _previews(self, viewer: User | None, image: ImageAsset | None) -> dict:
-        return self._catalog.preview_urls(image) if image is not None and can_view(viewer, image) else {}
+        return self._catalog.preview_urls(image) if image is not None and access(viewer, image) == FULL else {}
 
     def _entry_views(self, viewer: User | None, entries: list) -> list[EntryView | None]:
         """One view per entry, None where the viewer may not see the asset (or it is gone)."""
@@ -276,7 +280,9 @@ class GalleryService:
                 views.append(None)
                 continue
             image = asset if e.kind == "image" else covers.get(asset.cover_image_id or "")
-            views.append(EntryView(e, asset, owners.get(asset.owner_id), self._previews(viewer, image)))
+            # An owner's entry in audit is shown as its placeholder: nothing of it is presigned.
+            previews = {} if access(viewer, asset) == PLACEHOLDER else self._previews(viewer, image)
+            views.append(EntryView(e, asset, owners.get(asset.owner_id), previews))
         return views
 
     def _entry_page(self, viewer: User | None, gallery: Gallery, cursor: str | None,
@@ -397,7 +403,7 @@ class GalleryService:
     # -- writes --------------------------------------------------------------------------------
     def _cover_problem(self, viewer: User, image_id: str, owner_id: str, in_gallery: bool) -> ValidationError | None:
         image = self._images.get(image_id) if valid_id(image_id) else None
-        if image is None or not can_view(viewer, image) or not (in_gallery or image.owner_id == owner_id):
+        if image is None or access(viewer, image) != FULL or not (in_gallery or image.owner_id == owner_id):
             return ValidationError("coverImageId must be an image you can see that is in the gallery "
                                    "or belongs to the gallery's owner", field="coverImageId")
         return None
@@ -467,6 +473,7 @@ class GalleryService:
         if fields or edit.entry_updates or edit.entry_removals:
             fields["updated_at"] = self._clock()
         self._galleries.apply(gallery.id, edit)
+        self._release(gallery.id, [asset_id for kind, asset_id in edit.entry_removals if kind == "model"])
         if edit.action_count():
             self._reindex(gallery.id)
         self._follow_visibility(fields.get("cover_image_id", gallery.cover_image_id), fields.get("visibility"))
@@ -491,6 +498,8 @@ class GalleryService:
         label = "Image" if kind == "image" else "Model"
         if asset is None or not can_view(viewer, asset):
             return "NOT_FOUND", f"{label} not found"
+        if access(viewer, asset) != FULL:
+            return "CONFLICT", f"This {kind} is in audit; it can join galleries once it is approved"
         if viewer.role < Role.ADMIN and asset.owner_id != viewer.id:
             return "FORBIDDEN", f"Curators add only their own {kind}s; ask an administrator"
         return None
@@ -522,6 +531,9 @@ class GalleryService:
         if problems:
             raise ItemsRejected(f"{len(problems)} of {len(refs)} items cannot be added; nothing was changed", problems)
         self._write_entries(gallery, additions=additions)
+        # Only administrators may add a model under review; the gallery is then held like the others.
+        self._hold(gallery.id, [a.asset_id for a in additions
+                                if a.kind == "model" and assets["model"][a.asset_id].moderation == "flagged"])
         items = [{"kind": r.kind, "id": r.asset_id, "status": "duplicate" if n in repeats else status[n]}
                  for n, r in enumerate(refs)]
         return BatchReport("add", len(additions), items)
@@ -554,6 +566,7 @@ class GalleryService:
         elif not gallery.cover_image_id and cover_if_none:
             fields["cover_image_id"] = cover_if_none
         self._galleries.update(gallery.id, **fields)
+        self._release(gallery.id, [asset_id for kind, asset_id in removals if kind == "model"])
         self._reindex(gallery.id)
 
     def remove_entry(self, viewer: User, gallery_id: str, kind: str, asset_id: str) -> None:
@@ -569,6 +582,8 @@ class GalleryService:
         model = self._assets["model"].get(model_id) if valid_id(model_id) else None
         if model is None or not can_view(viewer, model):
             raise NotFound("Model not found")
+        if access(viewer, model) != FULL:
+            raise Conflict("This model is in audit; it can join galleries once it is approved")
         if not can_manage(viewer, model.owner_id):
             raise Forbidden("Only the model's owner or an administrator may add it to a gallery")
         gallery = self._managed(viewer, gallery_id, "galleryId")
@@ -581,6 +596,8 @@ class GalleryService:
             self._write_entries(gallery, additions=[entry], cover_if_none=model.cover_image_id)
         except Conflict:
             raise Conflict("This model is already in that gallery", field="galleryId") from None
+        if model.moderation == "flagged":
+            self._hold(gallery.id, [model.id])
         return self._entry_views(viewer, [entry])[0]
 
     def unlink_everywhere(self, kind: str, asset_id: str) -> list[str]:
@@ -599,5 +616,60 @@ class GalleryService:
             if gallery.cover_image_id in gone_covers:
                 fields["cover_image_id"] = None
             self._galleries.update(gallery_id, **fields)
+            if asset_id in gallery.held_by:
+                self._release(gallery_id, [asset_id])
         self._reindex(*sorted(candidates))
         return sorted(candidates)
+
+    # -- moderation holds ------------------------------------------------------------------------
+    def _change_hold(self, gallery_id: str, model_ids: list[str], held: bool) -> bool:
+        """Add or drop models in a gallery's ``held_by``; True if it changed. Read, write, then verify: a
+        concurrent change of the same list (another model of the gallery reviewed at the same moment)
+        is re-applied."""
+        wanted, changed = set(model_ids), False
+        for _ in range(HOLD_RETRIES):
+            gallery = self._galleries.get(gallery_id)
+            if gallery is None:
+                return changed
+            current = set(gallery.held_by)
+            if (wanted <= current) if held else not (wanted & current):
+                return changed
+            target = sorted(current | wanted) if held else sorted(current - wanted)
+            self._galleries.update(gallery_id, held_by=target or None)
+            changed = True
+        return changed
+
+    def _hold(self, gallery_id: str, model_ids: list[str]) -> None:
+        if model_ids and self._change_hold(gallery_id, model_ids, held=True):
+            self._reindex(gallery_id)
+
+    def _release(self, gallery_id: str, model_ids: list[str]) -> None:
+        if model_ids and self._change_hold(gallery_id, model_ids, held=False):
+            self._reindex(gallery_id)
+
+    def hold_model(self, model_id: str) -> list[str]:
+        """A model went under review: hold every gallery it is in. Returns those galleries."""
+        ids = self._entries.galleries_of("model", model_id)
+        for gallery_id in ids:
+            self._hold(gallery_id, [model_id])
+        return ids
+
+    def release_model(self, model_id: str) -> list[str]:
+        """The model's review ended (approved or cleared): lift its holds."""
+        ids = self._entries.galleries_of("model", model_id)
+        for gallery_id in ids:
+            self._release(gallery_id, [model_id])
+        return ids
+
+    def drop_removed_model(self, model_id: str) -> list[str]:
+        """A model was removed by moderation: its entries leave every gallery (lifting its holds) and a
+        gallery left with no entries and no children is deleted. Returns the deleted galleries."""
+        deleted = []
+        for gallery_id in self.unlink_everywhere("model", model_id):
+            if self._entries.count(gallery_id) == 0 and not next(iter(self._galleries.children(gallery_id, page_size=1)),
+                                                                 None):
+                self._entries.remove_gallery(gallery_id)  # an entry added meanwhile goes with it
+                self._galleries.delete(gallery_id)
+                self._reindex(gallery_id)
+                deleted.append(gallery_id)
+        return deleted

@@ -1,7 +1,7 @@
 """Who may see an asset. Every read path asks here (lists, details, status, downloads, hashes)."""
 from __future__ import annotations
 
-from chalicelib.errors import Forbidden, ValidationError
+from chalicelib.errors import Forbidden, NotFound, ValidationError
 from chalicelib.models import AssetStatus, Gallery, ImageAsset, ModelAsset, Role, User
 
 
@@ -11,8 +11,10 @@ def _owner_or_admin(viewer: User | None, owner_id: str) -> bool:
 
 def can_view(viewer: User | None, asset: ModelAsset | ImageAsset | Gallery) -> bool:
     if isinstance(asset, Gallery):
-        # Galleries have no processing or review state of their own; their entries are checked one by one.
-        return asset.visibility == "public" or _owner_or_admin(viewer, asset.owner_id)
+        # A gallery has no review state of its own; it is held (hidden from the community) while a
+        # model among its entries is under review. Its entries are checked one by one.
+        listed = asset.visibility == "public" and not asset.held_by
+        return listed or _owner_or_admin(viewer, asset.owner_id)
     if _owner_or_admin(viewer, asset.owner_id):
         return asset.moderation != "removed" or (viewer is not None and viewer.role >= Role.ADMIN)
     if asset.status != AssetStatus.READY or asset.visibility != "public" or asset.moderation != "active":
@@ -34,3 +36,34 @@ def transfer_target(viewer: User, find_target) -> str:
     if target is None or not target.is_active or target.role < Role.CURATOR:
         raise ValidationError("The new owner must be an active curator or administrator", field="ownerId")
     return target.id
+
+
+FULL, PLACEHOLDER = "full", "placeholder"
+
+
+def access(viewer: User | None, asset: ModelAsset | ImageAsset | Gallery) -> str | None:
+    """How much of an asset the viewer gets: ``full``, ``placeholder`` (its owner, while it is under
+    review: the name and an "In Audit" state, nothing else) or None (it does not exist for them)."""
+    if not can_view(viewer, asset):
+        return None
+    under_review = getattr(asset, "moderation", "active") == "flagged"
+    if under_review and (viewer is None or viewer.role < Role.ADMIN):
+        return PLACEHOLDER
+    return FULL
+
+
+def can_view_content(viewer: User | None, asset: ModelAsset | ImageAsset | Gallery) -> bool:
+    """Content, comments, likes, downloads and flags need full access (owners of assets under review
+    see only the placeholder)."""
+    return access(viewer, asset) == FULL
+
+
+def require_full(viewer: User | None, asset, noun: str) -> None:
+    """The check of every content path (versions, files, hashes, comments, likes, flags): without full
+    access there is no content (404), also for the owner of an asset in audit (who sees its placeholder)."""
+    level = access(viewer, asset) if asset is not None else None
+    if level is None:
+        raise NotFound(f"{noun} not found")
+    if level == PLACEHOLDER:
+        raise NotFound(f"This {noun.lower()} is in audit: its content is unavailable until an administrator "
+                       "has reviewed it")
