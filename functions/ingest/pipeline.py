@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from chalicelib.models import AssetStatus, ModelVersion, UploadFile, UploadSession
 from chalicelib.services.catalog_service import hash_lookup_values
-from chalicelib.services.safety_service import image_is_adult, model_is_adult
 from chalicelib.services.upload_service import (
     INCOMING_PREFIX,
     MAX_AVATAR_FILE,
@@ -201,11 +201,14 @@ class IngestPipeline:
             thumb_key = f"{DERIVED_PREFIX}images/{image.id}/{info.etag[:16]}-{name}.webp"
             self._storage.put(self._bucket, thumb_key, thumb.data, thumb.mime, THUMB_CACHE)
             stored_thumbs[name] = {"key": thumb_key, "width": thumb.width, "height": thumb.height, "mime": thumb.mime}
-        adult = image_is_adult(self._safety.adult_keywords(), meta, image.tags)
+        verdict = self._safety.rules().judge_image(replace(image, meta=meta))
+        if verdict.reasons:
+            # Before the record turns ready: should flagging fail, the retried message screens it again.
+            self._safety.flag("image", image.id, verdict.reasons)
         if not self._images.settle(
                 image.id, status=AssetStatus.READY, error=None, source_etag=info.etag, key=key, size=info.size,
                 mime=inspected.mime, width=inspected.width, height=inspected.height, thumbnails=stored_thumbs,
-                meta=meta, linked_version_ids=self._linked_versions(meta, image.owner_id), is_adult=adult,
+                meta=meta, linked_version_ids=self._linked_versions(meta, image.owner_id), is_adult=verdict.adult,
                 updated_at=self._clock()):
             return "duplicate"
         return "recorded"
@@ -250,18 +253,18 @@ class IngestPipeline:
                     self._models.update_if_status(model.id, AssetStatus.PROCESSING, status=AssetStatus.ERROR,
                                                   error="; ".join(failed)[:500], updated_at=now)
                     return
+                verdict = self._screen_model(model, [version], cover)
                 self._models.update_if_status(
                     model.id, AssetStatus.PROCESSING, status=AssetStatus.READY, error=None,
                     base_model=version.metadata.get("baseModel"), kind=version.metadata.get("kind") or "lora",
-                    is_adult=model_is_adult(self._safety.adult_keywords(), model, [version], cover), updated_at=now)
+                    is_adult=verdict.adult, updated_at=now)
                 return
             current = self._versions.get(model.primary_version_id) if model.primary_version_id else None
             if not failed and (current is None or current.created_at <= version.created_at):
                 # The newest published version becomes primary; a late event for an older one never wins.
+                verdict = self._screen_model(model, self._versions.for_model(model.id), cover)
                 self._models.update(model.id, primary_version_id=version.id, cover_image_id=cover.id,
-                                    base_model=version.metadata.get("baseModel"),
-                                    is_adult=model_is_adult(self._safety.adult_keywords(), model,
-                                                            self._versions.for_model(model.id), cover),
+                                    base_model=version.metadata.get("baseModel"), is_adult=verdict.adult,
                                     updated_at=now)
         elif session.kind == "avatar":
             image = self._images.get(session.files[0].asset_id)
@@ -271,6 +274,14 @@ class IngestPipeline:
             image = self._images.get(session.files[0].asset_id)
             if image and image.status == AssetStatus.READY:
                 self._galleries.update(session.gallery_id, cover_image_id=image.id, updated_at=now)
+
+    def _screen_model(self, model, versions: list, cover):
+        """Adult flag and illegal screening of a model; flagged before it is published, so a failure
+        is retried with the message."""
+        verdict = self._safety.rules().judge_model(model, versions, cover)
+        if verdict.reasons:
+            self._safety.flag("model", model.id, verdict.reasons)
+        return verdict
 
 
 # -- rules shared by ingest and the re-evaluation job -------------------------------------
@@ -307,24 +318,3 @@ def bounded_meta(meta: dict) -> dict:
         meta = {k: v for k, v in meta.items() if k in keep}
         meta["params"] = dict(list((meta.get("params") or {}).items())[:50])
     return meta
-
-
-def recompute_adult(models, versions, image_repo, safety, indexer) -> dict:
-    """Re-evaluate adult flags after the keyword list changed (background job; walks the tables).
-    Images first: a model's flag includes its cover's. Changed assets move between search audiences."""
-    keywords = safety.adult_keywords()
-    changed = 0
-    for image in image_repo.scan_all():
-        adult = image_is_adult(keywords, image.meta or {}, image.tags)
-        if adult != image.is_adult:
-            image_repo.update(image.id, is_adult=adult)
-            indexer.refresh_or_queue("image", image.id)
-            changed += 1
-    for model in models.scan_all():
-        cover = image_repo.get(model.cover_image_id) if model.cover_image_id else None
-        adult = model_is_adult(keywords, model, versions.for_model(model.id), cover)
-        if adult != model.is_adult:
-            models.update(model.id, is_adult=adult)
-            indexer.refresh_or_queue("model", model.id)
-            changed += 1
-    return {"changed": changed}

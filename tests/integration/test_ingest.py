@@ -203,4 +203,8 @@ def test_adult_keywords_flag_and_recompute(make_user, admin):
     finally:
         admin["api"].put("/api/safety/adult-keywords", json={"keywords": before})
     wait_for(lambda: curator["api"].get(f"/api/images/{f['assetId']}/status").json()["data"]["isAdult"] is False)
+    # Let the last recalculation finish: it re-derives the adult flag of every asset, including ones
+    # later tests seed directly.
+    wait_for(lambda: admin["api"].get("/api/safety/recalculations/latest").json()["data"]["recalculation"]["status"]
+             == "done", timeout=60)
     assert_error(admin["api"].put("/api/safety/adult-keywords", json={"keywords": ["x" * 100]}), 400, "VALIDATION_ERROR")
