@@ -1,7 +1,10 @@
 """Users and the email-uniqueness claims that guard them (one table, two item kinds)."""
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -10,7 +13,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import Conflict
 from chalicelib.models import Role, User
-from chalicelib.repositories.base import region, table_meta
+from chalicelib.repositories.base import conditional, region, table_meta
 
 LISTING = "user"
 
@@ -162,3 +165,190 @@ class UserRepository:
 
     def record_login(self, user_id: str, now: float) -> None:
         UserItem(_user_key(user_id)).update(actions=[UserItem.last_login_at.set(now)], condition=UserItem.pk.exists())
+
+
+# -- administration: account deletion, guarded edits, the admin listing -----------------------------
+DELETION_STATES = ("pending", "running", "completed", "failed")
+
+
+@dataclass
+class AccountDeletion:
+    """The progress of one account's deletion (kept after the account is gone, as its tombstone)."""
+
+    user_id: str
+    mode: str  # reassign | remove
+    status: str  # pending | running | completed | failed
+    requested_by: str
+    requested_at: float
+    updated_at: float
+    target_id: str | None = None  # reassign: the new owner
+    counts: dict = field(default_factory=dict)  # "<kind>.<moved|removed>" -> n
+    error: str | None = None
+    finished_at: float | None = None
+
+
+class DeletionItem(Model):
+    """``DELETION#<user id>``: no ``listing`` attribute, so it stays out of the by-created index."""
+
+    Meta = table_meta("users")
+
+    pk = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+    mode = UnicodeAttribute()
+    status = UnicodeAttribute()
+    requested_by = UnicodeAttribute()
+    requested_at = NumberAttribute()
+    updated_at = NumberAttribute()
+    target_id = UnicodeAttribute(null=True)
+    counts = JSONAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    finished_at = NumberAttribute(null=True)
+
+
+def _deletion_key(user_id: str) -> str:
+    return f"DELETION#{user_id}"
+
+
+def _deletion(item: DeletionItem) -> AccountDeletion:
+    return AccountDeletion(
+        user_id=item.user_id, mode=item.mode, status=item.status, requested_by=item.requested_by,
+        requested_at=float(item.requested_at), updated_at=float(item.updated_at), target_id=item.target_id,
+        counts=dict(item.counts or {}), error=item.error,
+        finished_at=float(item.finished_at) if item.finished_at is not None else None,
+    )
+
+
+def _active_admin():
+    return (UserItem.role == Role.ADMIN.name) & (UserItem.is_active == True)  # noqa: E712 (a condition)
+
+
+def _reasons(error: TransactWriteError) -> list[str | None]:
+    return [r.code if r else None for r in (error.cancellation_reasons or [])]
+
+
+class AccountChangeRejected(Exception):
+    """A guarded account write was cancelled; ``reason`` says which guard refused it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # email-taken | actor-not-admin | target-missing | being-deleted | changed
+
+
+def _cancelled(error: TransactWriteError, guards: list[str]) -> AccountChangeRejected:
+    """Map the first failed condition of a cancelled transaction to its guard name; a conflict with a
+    concurrent transaction is ``changed``. PynamoDB sends a transaction's actions grouped by type
+    (condition checks, deletes, puts, updates): ``guards`` name them in that order. Any other failure
+    (throttling, an outage) is not a refusal and is raised as it is."""
+    if error.cause_response_code not in ("TransactionCanceledException", "TransactionConflictException"):
+        raise error
+    for code, guard in zip(_reasons(error), guards, strict=False):
+        if code == "ConditionalCheckFailed":
+            return AccountChangeRejected(guard)
+    return AccountChangeRejected("changed")
+
+
+def user_list_key(user: User) -> dict:
+    """The resume point after ``user`` in the by-created index (what an admin-list cursor carries)."""
+    return {"id": user.id, "createdAt": user.created_at}
+
+
+def _start_key(after: dict) -> dict:
+    return {"pk": {"S": _user_key(after["id"])}, "listing": {"S": LISTING},
+            "created_at": {"N": NumberAttribute().serialize(after["createdAt"])}}
+
+
+class AccountRepository(UserRepository):
+    """The user repository plus the administrative operations: guarded edits, deletion, the full list."""
+
+    def walk(self, after: dict | None = None, newest_first: bool = True, page_size: int = 100) -> Iterator[User]:
+        """Users in creation order (the by-created index), lazily, starting after the key ``after``
+        (built by :func:`user_list_key`). The caller decides how far to read."""
+        start = _start_key(after) if after else None
+        for item in UserItem.by_created.query(LISTING, scan_index_forward=not newest_first, last_evaluated_key=start,
+                                              page_size=page_size):
+            yield _to_domain(item)
+
+    def admin_update(self, user_id: str, actor_id: str, now: float, fields: dict, bump_tokens: bool = False,
+                     email_change: tuple[str, str] | None = None) -> None:
+        """Change an account on an administrator's behalf, in one transaction: the fields (attribute ->
+        value; ``role`` as a Role), a token revocation, and an email move (old, new) that swaps the
+        uniqueness claims. Refused (AccountChangeRejected) when the new email is taken, the actor is no
+        longer an active administrator, the account is gone, or its deletion has started."""
+        actions = [getattr(UserItem, name).set(value.name if isinstance(value, Role) else value)
+                   for name, value in fields.items()]
+        actions.append(UserItem.updated_at.set(now))
+        if bump_tokens:
+            actions.append(UserItem.token_version.add(1))
+        checks, deletes, puts = ["being-deleted"], [], []
+        target_condition = UserItem.pk.exists()
+        if actor_id == user_id:
+            target_condition &= _active_admin()  # one transaction may not touch an item twice
+        else:
+            checks.insert(0, "actor-not-admin")
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                if actor_id != user_id:
+                    tx.condition_check(UserItem, _user_key(actor_id), condition=_active_admin())
+                tx.condition_check(DeletionItem, _deletion_key(user_id), condition=DeletionItem.pk.does_not_exist())
+                if email_change:
+                    old, new = email_change
+                    tx.delete(EmailClaim(_email_key(old)),
+                              condition=EmailClaim.pk.does_not_exist() | (EmailClaim.user_id == user_id))
+                    tx.save(EmailClaim(_email_key(new), user_id=user_id), condition=EmailClaim.pk.does_not_exist())
+                    deletes, puts = ["changed"], ["email-taken"]
+                tx.update(UserItem(_user_key(user_id)), actions=actions, condition=target_condition)
+        except TransactWriteError as e:
+            raise _cancelled(e, checks + deletes + puts + ["target-missing"]) from None
+
+    def start_deletion(self, deletion: AccountDeletion) -> None:
+        """Record the deletion request, deactivate the account and revoke its tokens, atomically. A
+        failed earlier attempt may be restarted; a running one may not (``being-deleted``)."""
+        item = DeletionItem(_deletion_key(deletion.user_id), user_id=deletion.user_id, mode=deletion.mode,
+                            status=deletion.status, requested_by=deletion.requested_by,
+                            requested_at=deletion.requested_at, updated_at=deletion.updated_at,
+                            target_id=deletion.target_id, counts=deletion.counts or {}, error=None, finished_at=None)
+        guards = ["actor-not-admin", "being-deleted", "target-missing"]  # checks, puts, updates
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                tx.save(item, condition=DeletionItem.pk.does_not_exist() | (DeletionItem.status == "failed"))
+                tx.update(UserItem(_user_key(deletion.user_id)),
+                          actions=[UserItem.is_active.set(False), UserItem.token_version.add(1),
+                                   UserItem.updated_at.set(deletion.requested_at)],
+                          condition=UserItem.pk.exists())
+                tx.condition_check(UserItem, _user_key(deletion.requested_by), condition=_active_admin())
+        except TransactWriteError as e:
+            raise _cancelled(e, guards) from None
+
+    def deletion(self, user_id: str) -> AccountDeletion | None:
+        try:
+            return _deletion(DeletionItem.get(_deletion_key(user_id), consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def deletions(self, user_ids) -> dict[str, AccountDeletion]:
+        keys = [_deletion_key(u) for u in dict.fromkeys(user_ids)]
+        return {d.user_id: d for d in (_deletion(i) for i in DeletionItem.batch_get(keys))} if keys else {}
+
+    def update_deletion(self, user_id: str, now: float, **fields) -> bool:
+        """Set progress fields (status, counts, error, finished_at) unless the deletion completed."""
+        actions = [getattr(DeletionItem, name).set(value) for name, value in fields.items()]
+        actions.append(DeletionItem.updated_at.set(now))
+        item = DeletionItem(_deletion_key(user_id))
+        return conditional(lambda: item.update(
+            actions=actions, condition=DeletionItem.pk.exists() & (DeletionItem.status != "completed")))
+
+    def delete_account(self, user_id: str) -> bool:
+        """Remove the user record and its email claim together; False when already gone."""
+        user = self.get(user_id)
+        if user is None:
+            return False
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                tx.delete(UserItem(_user_key(user_id)), condition=UserItem.pk.exists())
+                tx.delete(EmailClaim(_email_key(user.email)),
+                          condition=EmailClaim.pk.does_not_exist() | (EmailClaim.user_id == user_id))
+        except TransactWriteError as e:
+            if "ConditionalCheckFailed" in _reasons(e):
+                return False  # deleted (or renamed) meanwhile: the next run sees the current state
+            raise
+        return True
