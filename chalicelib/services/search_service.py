@@ -75,7 +75,8 @@ def searchable(kind: str, record) -> bool:
 
 def audience(record) -> str:
     if isinstance(record, Gallery):
-        return "s" if record.visibility == "public" else "h"
+        # Held while a model among its entries is under review (see moderation_service).
+        return "s" if record.visibility == "public" and not record.held_by else "h"
     listable = record.status == AssetStatus.READY and record.visibility == "public" and record.moderation == "active"
     if not listable:
         return "h"
@@ -278,16 +279,26 @@ class SearchService:
         return SearchPage(items, next_cursor, owners, stats)
 
 
+def _public_owner(indexed: tuple[str, list[str]] | None) -> str | None:
+    """Whose public contribution an indexed asset is (None when it is hidden or not indexed)."""
+    if indexed is None or indexed[0] == "h":
+        return None
+    return next((t[2:] for t in indexed[1] if t.startswith("O:")), None)
+
+
 class SearchIndexer:
     """Keeps the index equal to the records. Every method is idempotent and derives from the stored
     record, so a retry, a duplicate message or a late refresh converges on the same postings."""
 
-    def __init__(self, index, models, images, galleries, users, refresh_later, refresh_window: int = 60) -> None:
+    def __init__(self, index, models, images, galleries, users, refresh_later, refresh_window: int = 60,
+                 on_owner_changed=None) -> None:
         self._index = index
         self._repos = {"model": models, "image": images, "gallery": galleries}
         self._users = users
         self._refresh_later = refresh_later  # (kind, asset id) -> queues a refresh after the window
         self._window = refresh_window
+        # (owner id) -> None: an asset started or stopped counting as that owner's public contribution
+        self._on_owner_changed = on_owner_changed
 
     def refresh(self, kind: str, asset_id: str) -> None:
         for attempt in range(CONFLICT_RETRIES):
@@ -295,7 +306,12 @@ class SearchIndexer:
                 time.sleep(random.uniform(0, 0.02 * 2**attempt))  # jittered: contenders spread out
             record = self._repos[kind].get(asset_id)
             doc = build_doc(kind, record, self._users.get(record.owner_id)) if searchable(kind, record) else None
+            before = _public_owner(self._index.indexed_terms(kind, asset_id)) if self._on_owner_changed else None
             if self._index.apply(kind, asset_id, doc):
+                after = doc.owner_id if doc is not None and doc.audience != "h" else None
+                if self._on_owner_changed and before != after:
+                    for owner_id in {before, after} - {None}:
+                        self._on_owner_changed(owner_id)
                 return
         raise IndexConflict(f"{kind} {asset_id} kept changing while it was indexed")
 
