@@ -146,7 +146,8 @@ def settings_service():
     from chalicelib.services.settings_service import SettingsService
 
     cfg = config()
-    return SettingsService(settings_repo(), cfg.settings_cache_seconds, cfg.registration_default)
+    return SettingsService(settings_repo(), cfg.settings_cache_seconds, cfg.registration_default,
+                           audit=lambda: audit_service())
 
 
 @_singleton
@@ -202,7 +203,8 @@ def search_indexer():
     return SearchIndexer(search_index(), c.models, c.images, c.galleries, users_repo(),
                          refresh_later=lambda kind, asset_id: ingest_queue().send(
                              {"task": "reindex", "kind": kind, "id": asset_id}, delay_seconds=window),
-                         refresh_window=window)
+                         refresh_window=window,
+                         on_owner_changed=lambda owner_id: ranking_service().contributions_changed(owner_id))
 
 
 @_singleton
@@ -224,9 +226,15 @@ def gallery_service():
 
 @_singleton
 def safety_service():
+    from chalicelib.repositories.safety import AssetPages, SafetySettingsRepository
     from chalicelib.services.safety_service import SafetyService
 
-    return SafetyService(settings_repo(), lambda: ingest_queue().send({"task": "recompute-adult"}))
+    c = catalog()
+    # Late-bound collaborators: resolved per call, so tests may override them.
+    return SafetyService(SafetySettingsRepository(), AssetPages({"image": c.images, "model": c.models}), c,
+                         search_indexer(),
+                         queue=lambda message, delay_seconds=0: ingest_queue().send(message, delay_seconds),
+                         moderation=lambda: moderation_service(), audit=lambda: audit_service())
 
 
 @_singleton
@@ -305,3 +313,105 @@ def audit_service():
     from chalicelib.services.audit_service import AuditService
 
     return AuditService(AuditRepository(), users_repo())
+
+
+# -- people: profiles, account administration, curator applications ---------------------------
+@_singleton
+def accounts_repo():
+    from chalicelib.repositories.users import AccountRepository
+
+    return AccountRepository()
+
+
+@_singleton
+def applications_repo():
+    from chalicelib.repositories.applications import ApplicationRepository
+
+    return ApplicationRepository()
+
+
+@_singleton
+def application_service():
+    from chalicelib.services.application_service import ApplicationService
+
+    return ApplicationService(applications_repo(), users_repo(), notifications=lambda: notification_service(),
+                              audit=lambda: audit_service())
+
+
+@_singleton
+def user_admin_service():
+    from chalicelib.repositories.notifications import NotificationRepository
+    from chalicelib.services.user_admin_service import UserAdminService
+
+    cfg, c = config(), catalog()
+    return UserAdminService(
+        accounts_repo(), c.models, c.images, c.galleries, applications_repo(), NotificationRepository(),
+        assets=lambda: asset_service(), gallery_service=lambda: gallery_service(),
+        delete_objects=lambda keys: storage().delete(cfg.bucket("media"), keys) if keys else None,
+        enqueue=lambda message, delay: ingest_queue().send(message, delay_seconds=delay),
+        on_renamed=lambda user_id: ingest_queue().send({"task": "reindex-owner", "ownerId": user_id}),
+        audit=lambda: audit_service())
+
+
+@_singleton
+def profile_service():
+    from chalicelib.services.profile_service import ProfileService
+
+    # Rank and received likes come from the ranking and community services (resolved per call).
+    return ProfileService(users_repo(), catalog().images, lambda: catalog_service(), lambda: gallery_service(),
+                          lambda kind, audiences, terms: search_index().counts(kind, audiences, terms),
+                          rank_of=lambda user_id: ranking_service().rank_of(user_id),
+                          received_likes=lambda user_id: community_service().received_likes(user_id))
+
+
+@_singleton
+def community_service():
+    from chalicelib.repositories.community import CommentRepository, LikeRepository
+    from chalicelib.services.community_service import CommunityService
+    from chalicelib.services.rate_limiter import RateLimiter
+
+    c = catalog()
+    return CommunityService(CommentRepository(), LikeRepository(), c.models, c.images, users_repo(),
+                            RateLimiter(ratelimit_repo()), notifications=lambda: notification_service(),
+                            audit=lambda: audit_service(), indexer=lambda: search_indexer(),
+                            previews=lambda image: catalog_service().preview_urls(image))
+
+
+@_singleton
+def ranking_service():
+    from chalicelib.repositories.rankings import RankingConfigRepository, RankingRepository
+    from chalicelib.services.ranking_service import RankingService
+    from chalicelib.services.visibility import can_view
+
+    cfg = config()
+
+    def avatars(viewer, users):
+        images = catalog().images.get_many(u.avatar_image_id for u in users if u.avatar_image_id)
+        return {u.id: catalog_service().preview_urls(images[u.avatar_image_id]) for u in users
+                if u.avatar_image_id in images and can_view(viewer, images[u.avatar_image_id])}
+
+    return RankingService(RankingRepository(), RankingConfigRepository(), search_index(), users_repo(),
+                          queue=lambda message, delay: ingest_queue().send(message, delay_seconds=delay),
+                          audit=lambda: audit_service(), avatars=avatars,
+                          refresh_window=cfg.search_refresh_delay_seconds, cache_seconds=cfg.settings_cache_seconds)
+
+
+@_singleton
+def stats_service():
+    from chalicelib.services.stats_service import StatsService
+
+    return StatsService(search_index())
+
+
+@_singleton
+def moderation_service():
+    from chalicelib.repositories.moderation import ModerationRepository
+    from chalicelib.services.moderation_service import ModerationService
+    from chalicelib.services.rate_limiter import RateLimiter
+
+    c = catalog()
+    return ModerationService(
+        ModerationRepository(), c.models, c.versions, c.images, users_repo(), settings_repo(),
+        RateLimiter(ratelimit_repo()), search_indexer(), notifications=lambda: notification_service(),
+        audit=lambda: audit_service(), galleries=lambda: gallery_service(), catalog=lambda: catalog_service(),
+        assets=lambda: asset_service(), queue_task=lambda message: ingest_queue().send(message))

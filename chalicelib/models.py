@@ -41,6 +41,8 @@ class SiteSettings:
     site_title: str = "VisionSuit"
     allow_registration: bool = True
     maintenance_mode: bool = False
+    # Links shown on the public status page: [{"label", "url", "kind"?}] (validated http(s), no credentials)
+    service_endpoints: list[dict] = field(default_factory=list)
 
 
 class JobStatus:
@@ -177,6 +179,8 @@ class Gallery:
     visibility: str = "private"
     cover_image_id: str | None = None
     parent_id: str | None = None  # collections nest; cycles are rejected on write
+    # Models among the entries that are under review: while any is, the gallery is hidden from the community.
+    held_by: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -5,7 +5,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 
 from chalicelib.models import Agent, ImageAsset, Job, ModelAsset, ModelVersion, Role, SiteSettings, UploadSession, User
-from chalicelib.services.visibility import can_manage
+from chalicelib.services.visibility import PLACEHOLDER, access, can_manage
 
 
 def iso(ts: float | None) -> str | None:
@@ -34,7 +34,8 @@ def session(token: str, u: User, expires_at: int) -> dict:
 
 def site_settings(s: SiteSettings) -> dict:
     d = asdict(s)
-    return {"siteTitle": d["site_title"], "allowRegistration": d["allow_registration"], "maintenanceMode": d["maintenance_mode"]}
+    return {"siteTitle": d["site_title"], "allowRegistration": d["allow_registration"], "maintenanceMode": d["maintenance_mode"],
+            "serviceEndpoints": d["service_endpoints"]}
 
 
 def upload_session(s: UploadSession, urls: dict | None = None, files: list[dict] | None = None) -> dict:
@@ -51,6 +52,8 @@ def upload_session(s: UploadSession, urls: dict | None = None, files: list[dict]
 
 
 def model_status(m: ModelAsset, versions: list[ModelVersion], cover_urls: dict, viewer: User | None) -> dict:
+    if _placeholder(m, viewer):
+        return in_audit(m, "model")
     manage = can_manage(viewer, m.owner_id)
     return {
         "id": m.id, "title": m.title, "status": m.status, "error": m.error if manage else None,
@@ -64,6 +67,8 @@ def model_status(m: ModelAsset, versions: list[ModelVersion], cover_urls: dict, 
 
 
 def image_status(i: ImageAsset, preview_urls: dict, viewer: User | None) -> dict:
+    if _placeholder(i, viewer):
+        return in_audit(i, "image")
     manage = can_manage(viewer, i.owner_id)
     return {
         "id": i.id, "title": i.title, "status": i.status, "error": i.error if manage else None,
@@ -78,12 +83,16 @@ def owner_ref(owner_id: str, owners: dict[str, User]) -> dict:
 
 
 def _moderation(asset, viewer: User | None) -> dict:
-    # Review state is the owner's and the administrators' business only.
-    return {"visibility": asset.visibility, "moderation": asset.moderation} if can_manage(viewer, asset.owner_id) \
-        else {"visibility": asset.visibility}
+    # Review state is the owner's and the administrators' business only (others never see it in audit).
+    if can_manage(viewer, asset.owner_id):
+        return {"visibility": asset.visibility, "moderation": asset.moderation,
+                "inAudit": asset.moderation == "flagged"}
+    return {"visibility": asset.visibility}
 
 
 def model_card(m: ModelAsset, owners: dict[str, User], previews: dict, viewer: User | None) -> dict:
+    if _placeholder(m, viewer):
+        return in_audit(m, "model")
     return {
         "id": m.id, "title": m.title, "type": m.kind, "baseModel": m.base_model, "tags": m.tags,
         "triggerWords": m.trigger_words, "owner": owner_ref(m.owner_id, owners), "previews": previews,
@@ -110,6 +119,8 @@ def model_versions(m: ModelAsset, versions: list[ModelVersion], viewer: User | N
 
 def model_detail(d, viewer: User | None) -> dict:
     m = d.model
+    if _placeholder(m, viewer):
+        return in_audit(m, "model")
     owners = {d.owner.id: d.owner} if d.owner else {}
     return {
         **model_card(m, owners, d.previews, viewer),
@@ -126,6 +137,8 @@ def model_detail(d, viewer: User | None) -> dict:
 
 
 def image_card(i: ImageAsset, owners: dict[str, User], previews: dict, viewer: User | None) -> dict:
+    if _placeholder(i, viewer):
+        return in_audit(i, "image")
     return {
         "id": i.id, "title": i.title, "tags": i.tags, "owner": owner_ref(i.owner_id, owners), "previews": previews,
         "width": i.width, "height": i.height, "isAdult": i.is_adult, "status": i.status, "likes": i.like_count,
@@ -135,6 +148,8 @@ def image_card(i: ImageAsset, owners: dict[str, User], previews: dict, viewer: U
 
 def image_detail(d, viewer: User | None) -> dict:
     i = d.image
+    if _placeholder(i, viewer):
+        return in_audit(i, "image")
     owners = {d.owner.id: d.owner} if d.owner else {}
     meta = i.meta or {}
     return {
@@ -187,17 +202,24 @@ def gallery_card(v, viewer: User | None) -> dict:
         "coverImageId": g.cover_image_id if (v.cover or manage) else None, "cover": v.cover,
         "parentId": g.parent_id, "entryCount": v.entry_count,
         "createdAt": iso(g.created_at), "updatedAt": iso(g.updated_at),
+        # Only the people who may see a held gallery at all learn that it is held.
+        **({"heldForReview": bool(g.held_by)} if manage else {}),
     }
 
 
 def gallery_entry(e, viewer: User | None) -> dict:
     """``e``: an EntryView (entry, asset, asset owner, preview URLs)."""
     a = e.asset
+    if _placeholder(a, viewer):
+        asset = in_audit(a, e.entry.kind)
+    else:
+        asset = {"id": a.id, "title": a.title, "previews": e.previews, "isAdult": a.is_adult,
+                 "owner": owner_ref(a.owner_id, {e.owner.id: e.owner} if e.owner else {})}
+        if can_manage(viewer, a.owner_id):
+            asset.update(moderation=a.moderation, inAudit=a.moderation == "flagged")
     return {
         "kind": e.entry.kind, "assetId": e.entry.asset_id, "position": e.entry.position, "note": e.entry.note,
-        "addedAt": iso(e.entry.added_at),
-        "asset": {"id": a.id, "title": a.title, "previews": e.previews, "isAdult": a.is_adult,
-                  "owner": owner_ref(a.owner_id, {e.owner.id: e.owner} if e.owner else {})},
+        "addedAt": iso(e.entry.added_at), "asset": asset,
     }
 
 
@@ -227,3 +249,184 @@ def audit_entry(e, actors: dict[str, User]) -> dict:
     return {"id": e.id, "action": e.action, "target": {"kind": e.target_kind, "id": e.target_id},
             "actor": {"id": e.actor_id, "displayName": actor.display_name if actor else None},
             "details": e.details, "createdAt": iso(e.created_at)}
+
+
+# -- people: profiles, account administration, curator applications ------------------------------
+def profile(p, viewer: User | None) -> dict:
+    """``p``: a profile_service.Profile."""
+    models, images = p.models.page, p.images.page
+    galleries, galleries_cursor = p.galleries
+    return {
+        **user(p.user, viewer),
+        "joinedAt": iso(p.user.created_at),
+        "avatar": p.avatar,
+        "rank": p.rank,
+        "stats": p.stats,
+        "models": {"items": [model_card(m, models.owners, p.models.previews.get(m.id, {}), viewer)
+                             for m in models.items], "cursor": models.cursor},
+        "images": {"items": [image_card(i, images.owners, p.images.previews.get(i.id, {}), viewer)
+                             for i in images.items], "cursor": images.cursor},
+        "galleries": {"items": [gallery_card(v, viewer) for v in galleries], "cursor": galleries_cursor},
+    }
+
+
+def account_deletion(d) -> dict | None:
+    if d is None:
+        return None
+    return {"status": d.status, "content": d.mode, "to": d.target_id, "counts": d.counts, "error": d.error,
+            "requestedBy": d.requested_by, "requestedAt": iso(d.requested_at), "updatedAt": iso(d.updated_at),
+            "finishedAt": iso(d.finished_at)}
+
+
+def admin_user(u: User, deletion, admin: User) -> dict:
+    return {**user(u, admin), "avatarImageId": u.avatar_image_id, "updatedAt": iso(u.updated_at),
+            "deletion": account_deletion(deletion)}
+
+
+def account(view, admin: User) -> dict:
+    """``view``: a user_admin_service.AccountView (the account, or only its deletion tombstone)."""
+    if view.user is None:
+        return {"id": view.user_id, "deleted": True, "deletion": account_deletion(view.deletion)}
+    return {**admin_user(view.user, view.deletion, admin), "deleted": False}
+
+
+def curator_application(a, applicant: User | None, viewer: User) -> dict:
+    out = {"id": a.id, "status": a.status, "message": a.message, "createdAt": iso(a.created_at),
+           "decidedAt": iso(a.decided_at), "reason": a.decision_reason,
+           "applicant": {"id": a.user_id, "displayName": applicant.display_name if applicant else None,
+                         "role": applicant.role.name if applicant else None}}
+    if viewer.role >= Role.ADMIN:
+        out["decidedBy"] = a.decided_by
+        if applicant is not None:
+            out["applicant"].update(email=applicant.email, isActive=applicant.is_active,
+                                    joinedAt=iso(applicant.created_at))
+    return out
+
+
+# -- moderation ---------------------------------------------------------------------------------
+def in_audit(asset, kind: str) -> dict:
+    """What the owner of an asset under review sees of it (lists, details, gallery entries, profiles)."""
+    return {"id": asset.id, "title": asset.title, "kind": kind, "moderation": "flagged", "inAudit": True,
+            "placeholder": True}
+
+
+def _placeholder(asset, viewer: User | None) -> bool:
+    return access(viewer, asset) == PLACEHOLDER
+
+
+def safety_keyword(k) -> dict:
+    return {"id": k.id, "label": k.label, "category": k.category, "createdAt": iso(k.created_at or None)}
+
+
+def safety_recalculation(run) -> dict:
+    """Progress of a safety recalculation; ``percent`` is an estimate until the run is done (the
+    total comes from DynamoDB's approximate item counts)."""
+    if run.status == "done":
+        percent = 100
+    elif run.total:
+        percent = min(99, run.scanned * 100 // run.total)
+    else:
+        percent = 0
+    return {
+        "id": run.id, "status": run.status, "trigger": run.trigger, "phase": run.phase, "scanned": run.scanned,
+        "total": run.total, "percent": percent, "adultMarked": run.adult_marked, "adultCleared": run.adult_cleared,
+        "flagged": run.flagged, "cleared": run.cleared, "queuedAt": iso(run.created_at),
+        "startedAt": iso(run.started_at), "finishedAt": iso(run.finished_at), "supersedes": run.supersedes,
+        "error": run.error,
+    }
+
+
+# -- rankings -----------------------------------------------------------------------------------
+def leaderboard_entry(e) -> dict:
+    """``e``: a ranking_service.LeaderboardEntry."""
+    return {"position": e.position, "user": {"id": e.user.id, "displayName": e.user.display_name,
+                                             "role": e.user.role.name, "avatar": e.avatar},
+            "rank": e.rank}
+
+
+def user_rank(u: User, rank: dict, state=None) -> dict:
+    """``state`` (the stored ranking state) only for administrators: reset and block bookkeeping."""
+    out = {"user": {"id": u.id, "displayName": u.display_name, "role": u.role.name}, "rank": rank}
+    if state is not None:
+        out["ranking"] = {"isBlocked": state.blocked, "lastResetAt": iso(state.last_reset_at),
+                          "resetCounts": state.reset_counts, "listed": state.listed, "storedScore": state.score}
+    return out
+
+
+def ranking_settings(s) -> dict:
+    """``s``: a ranking_service.RankingSettings."""
+    r = s.recompute
+    return {"modelWeight": s.weights.model, "galleryWeight": s.weights.gallery, "imageWeight": s.weights.image,
+            "isFallback": s.is_fallback,
+            "recompute": {**r, "startedAt": iso(r.get("startedAt")), "finishedAt": iso(r.get("finishedAt"))}}
+
+
+def rank_tier(t) -> dict:
+    return {"id": t.id, "label": t.label, "description": t.description, "minimumScore": t.minimum_score,
+            "position": t.position, "isActive": t.is_active,
+            "createdAt": iso(t.created_at) if t.created_at else None,
+            "updatedAt": iso(t.updated_at) if t.updated_at else None}
+
+
+# -- comments and likes -------------------------------------------------------------------------
+DELETED_USER = "Deleted user"
+
+
+def comment(v) -> dict:
+    """``v``: a CommentView. A deleted comment (a tombstone holding replies) keeps only its place."""
+    c = v.comment
+    author = None
+    if v.author is not None and not c.deleted:
+        author = {"id": v.author.id, "displayName": v.author.display_name, "role": v.author.role.name,
+                  "avatar": v.avatar}
+    out = {
+        "id": c.id, "parentId": c.parent_id, "content": "" if c.deleted else c.content, "author": author,
+        # What to show as the author: their name, or "Deleted user" when the account is gone.
+        "authorName": None if c.deleted else (author["displayName"] if author else DELETED_USER),
+        "createdAt": iso(c.created_at), "editedAt": iso(c.edited_at), "likeCount": max(0, c.like_count),
+        "viewerHasLiked": v.liked, "replyCount": max(0, c.reply_count), "deleted": c.deleted,
+        "canEdit": v.can_edit, "canDelete": v.can_delete,
+    }
+    if v.replies is not None:
+        out["replies"] = [comment(r) for r in v.replies]
+    return out
+
+
+def like_state(s) -> dict:
+    return {"liked": s.liked, "likeCount": s.like_count}
+
+
+def flag_receipt(report) -> dict:
+    """What a reporter gets back: their own report (never who else reported, or how many)."""
+    return {"kind": report.kind, "assetId": report.asset_id, "reason": report.reason, "details": report.details,
+            "createdAt": iso(report.created_at), "status": "received"}
+
+
+def moderation_settings(s) -> dict:
+    return {"flagThreshold": s.flag_threshold, "flagsPerHour": s.flags_per_hour}
+
+
+def moderation_case(v) -> dict:
+    """``v``: a moderation_service.CaseView. Administrators only; reporters by id and display name."""
+    c, a = v.case, v.asset
+    asset = None
+    if a is not None:
+        owner = v.owner
+        asset = {"id": a.id, "title": a.title, "kind": c.kind, "type": getattr(a, "kind", None) if c.kind == "model"
+                 else None, "owner": {"id": a.owner_id, "displayName": owner.display_name if owner else None},
+                 "thumbnail": v.thumbnail, "visibility": a.visibility, "moderation": a.moderation,
+                 "isAdult": a.is_adult, "status": a.status}
+    return {
+        "kind": c.kind, "assetId": c.asset_id, "state": c.state, "asset": asset,
+        "reporterCount": c.reporter_count, "reasons": dict(sorted(c.reasons.items())),
+        "latestDetails": [{"reason": r.get("reason"), "details": r.get("details"), "reportedAt": iso(r.get("at")),
+                           "reporter": {"id": r.get("reporterId"),
+                                        "displayName": v.reporters[r["reporterId"]].display_name
+                                        if r.get("reporterId") in v.reporters else None}}
+                          for r in c.recent],
+        "autoReasons": c.auto_reasons, "openedAt": iso(c.opened_at), "firstReportedAt": iso(c.first_reported_at),
+        "lastReportedAt": iso(c.last_reported_at), "hiddenAt": iso(c.hidden_at),
+        "previousVisibility": (c.previous or {}).get("visibility"),
+        "decision": {"by": c.decided_by, "at": iso(c.decided_at), "note": c.note, "purgedAt": iso(c.purged_at)}
+        if c.decided_at else None,
+    }

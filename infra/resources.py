@@ -152,7 +152,7 @@ TABLES = (
     Table("hashes", range_key="sk", attributes={"pk": "S", "sk": "S"}),
     # -- community and governance ---------------------------------------------------------
     # pk <kind>#<asset id>: one partition per commented asset; sk is a time-ordered comment id.
-    Table("comments", range_key="sk", attributes={"pk": "S", "sk": "S"}),
+    Table("comments", range_key="sk", attributes={"pk": "S", "sk": "S"}, ttl_attribute="expires_at"),
     # Likes of models, images and comments, per-liker markers, received-like totals.
     Table("likes", range_key="sk", attributes={"pk": "S", "sk": "S"}),
     # pk user id, sk N#<time-ordered id>; unread counters and once-markers live in the same partition.
@@ -161,9 +161,10 @@ TABLES = (
     Table("audit", range_key="sk", attributes={"pk": "S", "sk": "S"}),
     Table("applications", attributes={"pk": "S", "status": "S", "user_id": "S", "created_at": "N"},
           indexes=(Index("by-status", "status", "created_at"), Index("by-user", "user_id", "created_at"))),
-    # One item per ranked user; "board" is absent for blocked users (a sparse leaderboard index).
-    Table("rankings", attributes={"pk": "S", "board": "S", "score": "N"},
-          indexes=(Index("by-score", "board", "score"),)),
+    # One item per ranked user; "board" and "ladder" (<score, 12 digits>#<user id>: unique, so a page resumes at an
+    # exact place) only on users listed on the leaderboard (a sparse index).
+    Table("rankings", attributes={"pk": "S", "board": "S", "ladder": "S"},
+          indexes=(Index("by-score", "board", "ladder"),)),
     # pk <kind>#<asset id>: one report per reporter plus the case item; open cases in a sparse queue index.
     Table("flags", range_key="sk", attributes={"pk": "S", "sk": "S", "queue": "S", "opened_at": "N"},
           indexes=(Index("by-queue", "queue", "opened_at"),)),

@@ -31,11 +31,9 @@ def valid_id(value) -> bool:
 
 @task("recompute-adult")
 def _recompute_adult(body: dict) -> None:
-    from functions.ingest.pipeline import recompute_adult
-
-    c = container.catalog()
-    result = recompute_adult(c.models, c.versions, c.images, container.safety_service(), container.search_indexer())
-    logger.info("adult flags recomputed", extra=result)
+    """The earlier whole-table job's message: start a batched safety recalculation instead."""
+    run = container.safety_service().start_recalculation(None, "recompute-adult")
+    logger.info("safety recalculation started", extra={"runId": run.id})
 
 
 @task("reindex")
@@ -72,3 +70,59 @@ def _announce(body: dict) -> None:
     next_key = container.notification_service().deliver_announcement(body["id"], title, message, actor, after)
     if next_key:
         container.ingest_queue().send({**body, "after": next_key})
+
+
+@task("delete-user")
+def _delete_user(body: dict) -> None:
+    """One batch of an account deletion (content moved or removed, then the account); re-queues itself."""
+    user_id = body.get("userId")
+    if not valid_id(user_id):
+        logger.warning("discarding malformed delete-user task")
+        return
+    delay = container.user_admin_service().run_deletion(user_id)
+    if delay is not None:
+        container.ingest_queue().send({"task": "delete-user", "userId": user_id}, delay_seconds=delay)
+
+
+@task("safety-recalculate")
+def _safety_recalculate(body: dict) -> None:
+    """One bounded batch of a safety recalculation run; the service queues the next one."""
+    run_id, step = body.get("runId"), body.get("step")
+    if not valid_id(run_id) or isinstance(step, bool) or not isinstance(step, int) or step < 0:
+        logger.warning("discarding malformed safety-recalculate task")
+        return
+    outcome = container.safety_service().process_batch(run_id, step)
+    logger.info("safety recalculation batch", extra={"runId": run_id, "step": step, "outcome": outcome})
+
+
+@task("rank-refresh")
+def _rank_refresh(body: dict) -> None:
+    """A user's public contributions changed: store their current score and leaderboard place."""
+    user_id = body.get("userId")
+    if not valid_id(user_id):
+        logger.warning("discarding malformed rank-refresh task")
+        return
+    container.ranking_service().refresh_queued(user_id)
+
+
+@task("rank-recompute")
+def _rank_recompute(body: dict) -> None:
+    """One batch of the recompute after a weight change; re-queues itself for the next batch."""
+    generation, after = body.get("generation"), body.get("after")
+    if isinstance(generation, bool) or not isinstance(generation, int) or not (after is None or isinstance(after, dict)):
+        logger.warning("discarding malformed rank-recompute task")
+        return
+    following = container.ranking_service().recompute_batch(generation, after)
+    if following:
+        container.ingest_queue().send(following)
+
+
+@task("purge-asset")
+def _purge_asset(body: dict) -> None:
+    """Delete the files of an asset removed by moderation (its record stays); idempotent."""
+    kind, asset_id = body.get("kind"), body.get("id")
+    if kind not in ("model", "image") or not valid_id(asset_id):
+        logger.warning("discarding malformed purge-asset task")
+        return
+    deleted = container.moderation_service().purge(kind, asset_id)
+    logger.info("removed asset purged", extra={"kind": kind, "assetId": asset_id, "objects": deleted})

@@ -50,7 +50,12 @@ class PlatformApp:
         self._static = static_dir
 
     def __call__(self, environ, start_response):
-        path = environ.get("PATH_INFO", "/")
+        # WSGI hands the path over as latin-1 decoded bytes; API Gateway passes UTF-8 through.
+        raw = environ.get("PATH_INFO", "/")
+        try:
+            path = raw.encode("latin-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            path = raw
         if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
             return self._api(environ, start_response, path)
         return self._static_file(start_response, path)
