@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint test-unit test-moto test-localstack install create-admin package bench clean
+.PHONY: dev test lint test-unit test-moto test-fuzz test-localstack install create-admin package bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -30,6 +30,9 @@ test-unit: $(STAMP)
 
 test-moto: $(STAMP)
 	$(BIN)/python scripts/run_tests.py integration-moto
+
+test-fuzz: $(STAMP)
+	$(BIN)/python scripts/run_tests.py api-fuzz
 
 test-localstack: $(STAMP)
 	$(BIN)/python scripts/run_tests.py integration-localstack

@@ -1,5 +1,5 @@
-"""`make test`: unit tests, the integration suite on the embedded stack (moto), then the same
-suite on LocalStack + DynamoDB Local. Prints per-tier counts and wall times, and a final
+"""`make test`: unit tests, the integration suite on the embedded stack (moto), a schemathesis run
+over the OpenAPI document, then the integration suite on LocalStack + DynamoDB Local. Prints per-tier counts and wall times, and a final
 summary line over all tiers. Exits non-zero if any tier fails (or runs no test)."""
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ REPORTS = ROOT / ".data" / "test-reports"
 TIERS = [
     ("unit", [PY, "-m", "pytest", "tests/unit"], {}),
     ("integration-moto", [PY, "-m", "pytest", "tests/integration"], {"VS_TEST_STACK": "embedded"}),
+    # Schemathesis over the OpenAPI document, on its own embedded stack: zero 5xx for any input.
+    ("api-fuzz", [PY, "-m", "pytest", "tests/fuzz"], {"VS_TEST_STACK": "embedded"}),
     ("integration-localstack", ["bash", "scripts/stack/tier2.sh", PY, "-m", "pytest", "tests/integration"], {}),
 ]
 
