@@ -7,6 +7,8 @@ import os
 import requests
 from moto.server import ThreadedMotoServer
 
+from infra.local import moto_transactions
+
 
 class EmbeddedMoto:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -15,6 +17,7 @@ class EmbeddedMoto:
 
     def start(self) -> str:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log is noise here
+        moto_transactions.install()
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.url = f"http://{host}:{port}"
