@@ -324,7 +324,8 @@ def safety_recalculation(run) -> dict:
     if run.status == "done":
         percent = 100
     elif run.total:
-        percent = min(99, run.scanned * 100 // run.total)
+        # A run that has scanned anything shows at least 1 %, so a large table does not look stalled.
+        percent = min(99, max(1 if run.scanned else 0, run.scanned * 100 // run.total))
     else:
         percent = 0
     return {

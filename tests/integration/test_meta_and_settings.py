@@ -85,12 +85,14 @@ def restore_settings(admin):
 def test_service_endpoints_are_stored_and_public(admin, api, restore_settings):
     endpoints = [{"label": "API status", "url": "https://status.example.test/api", "kind": "api"},
                  {"label": "Docs", "url": "http://docs.example.test:8080/path?x=1#top"}]
-    r = admin["api"].patch("/api/settings", json={"serviceEndpoints": endpoints, "siteTitle": "  My   Gallery "})
+    suffix = uuid.uuid4().hex[:6]  # a title no earlier test left behind, so it really changes
+    title = f"My Gallery {suffix}"
+    r = admin["api"].patch("/api/settings", json={"serviceEndpoints": endpoints, "siteTitle": f"  My   Gallery {suffix} "})
     assert r.status_code == 200, r.text
     data = r.json()["data"]
-    assert data["serviceEndpoints"] == endpoints and data["siteTitle"] == "My Gallery"
+    assert data["serviceEndpoints"] == endpoints and data["siteTitle"] == title
     public = api.get("/api/meta/config").json()["data"]
-    assert public == {"siteTitle": "My Gallery", "allowRegistration": data["allowRegistration"],
+    assert public == {"siteTitle": title, "allowRegistration": data["allowRegistration"],
                       "maintenanceMode": data["maintenanceMode"], "serviceEndpoints": endpoints}
     # Stored in the settings table (shared by every container), never in a file.
     assert container.settings_repo().get("site")["service_endpoints"] == endpoints
@@ -104,7 +106,7 @@ def test_service_endpoints_are_stored_and_public(admin, api, restore_settings):
     assert again[0]["id"] == log[0]["id"]
 
     cleared = admin["api"].patch("/api/settings", json={"serviceEndpoints": []}).json()["data"]
-    assert cleared["serviceEndpoints"] == [] and cleared["siteTitle"] == "My Gallery"
+    assert cleared["serviceEndpoints"] == [] and cleared["siteTitle"] == title
 
 
 HOSTILE_URLS = [
