@@ -42,7 +42,12 @@ def test_dev_serves_seeds_and_stops_cleanly(tmp_path):
                 break
             time.sleep(0.5)
         assert [m["title"] for m in found] == ["Demo Gradient LoRA"]
-        assert requests.get(f"{url}/api/images", params={"q": "gradient study"}, timeout=10).json()["data"]
+        # The renders are uploaded after the model; their ingest may still be running.
+        images = []
+        while time.monotonic() < deadline and not images:
+            images = requests.get(f"{url}/api/images", params={"q": "gradient study"}, timeout=10).json()["data"]
+            time.sleep(0.5)
+        assert images, requests.get(f"{url}/api/images", timeout=10).json()
         assert any(g["title"] == "Demo Gallery" for g in requests.get(f"{url}/api/galleries", timeout=10).json()["data"])
         assert (tmp_path / "dev-stack.json").is_file()
         assert "SECRET" not in (tmp_path / "dev-stack.json").read_text()
