@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chalicelib.errors import Conflict, Forbidden, ItemsRejected, NotFound, ValidationError
 from chalicelib.models import AssetStatus, ImageAsset, ModelAsset, ModelVersion, Role, User
 from chalicelib.services.catalog_service import hash_lookup_values
-from chalicelib.services.safety_service import image_is_adult, model_is_adult
+from chalicelib.services.safety_service import model_is_adult
 from chalicelib.services.text import tag_slug
 from chalicelib.services.visibility import can_manage, can_view, transfer_target
 
@@ -129,10 +129,14 @@ class AssetService:
             setattr(model, name, value)
         cover = self._images.get(model.cover_image_id) if model.cover_image_id else None
         versions = self._versions.for_model(model.id)
-        values["is_adult"] = model_is_adult(self._safety.adult_keywords(), model, versions, cover)
+        # Edits are screened like uploads: adult is derived, illegal terms send the model to review.
+        verdict = self._safety.rules().judge_model(model, versions, cover)
+        values["is_adult"] = verdict.adult
         values["updated_at"] = self._clock()
         if not self._models.update(model.id, **values):
             raise NotFound("Model not found")
+        if verdict.reasons:
+            self._safety.flag("model", model.id, verdict.reasons)
         if "visibility" in values and cover is not None:
             # The preview is as visible as its model.
             self._images.update(cover.id, visibility=values["visibility"])
@@ -262,11 +266,13 @@ class AssetService:
             values["owner_id"] = new_owner
         if not values:
             return image
-        values["is_adult"] = image_is_adult(self._safety.adult_keywords(), values.get("meta", image.meta or {}),
-                                            values.get("tags", image.tags))
+        verdict = self._safety.rules().judge_image(replace(image, **values))
+        values["is_adult"] = verdict.adult
         values["updated_at"] = self._clock()
         if not self._images.update(image.id, **values):
             raise NotFound("Image not found")
+        if verdict.reasons:
+            self._safety.flag("image", image.id, verdict.reasons)
         self._indexer.refresh_or_queue("image", image.id)
         return self._images.get(image.id)
 

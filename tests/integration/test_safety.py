@@ -466,6 +466,28 @@ def test_illegal_keyword_hides_until_removed_with_the_real_moderation_service(ap
     assert image.id in guest_ids(api, "images", owner["id"]) and model.id in guest_ids(api, "models", owner["id"])
 
 
+def test_an_edit_that_adds_an_illegal_term_sends_the_asset_to_review(api, admin, owner, monkeypatch):
+    if REAL_MODERATION is None:
+        pytest.fail("container.moderation_service() is missing")
+    monkeypatch.setattr(container, "moderation_service", REAL_MODERATION)
+    term = word("ill")
+    wait_run(admin, add_keyword(admin, term, "illegal")["recalculation"]["id"])
+    try:
+        model = seed_model(owner["id"], title="Harmless title")
+        image = seed_image(owner["id"], title="Harmless picture")
+        assert model.id in guest_ids(api, "models", owner["id"]) and image.id in guest_ids(api, "images", owner["id"])
+        r = owner["api"].patch(f"/api/models/{model.id}", json={"description": f"now with {term} inside"})
+        assert r.status_code == 200, r.text
+        r = owner["api"].patch(f"/api/images/{image.id}", json={"prompt": f"{term} at dusk"})
+        assert r.status_code == 200, r.text
+        assert container.catalog().models.get(model.id).moderation == "flagged"
+        assert container.catalog().images.get(image.id).moderation == "flagged"
+        assert model.id not in guest_ids(api, "models", owner["id"])
+        assert image.id not in guest_ids(api, "images", owner["id"])
+    finally:
+        remove_keyword(admin, "illegal", term)
+
+
 def test_progress_superseding_and_redelivery(admin, owner, holding, monkeypatch):
     monkeypatch.setattr(safety_service, "BATCH_SIZE", 4)
     for n in range(9):
