@@ -92,6 +92,13 @@ class MarkerItem(Model):
     expires_at = NumberAttribute()
 
 
+@dataclass(frozen=True)
+class Filed:
+    """A successful ``apply``: what the asset was filed under before it (None: it was not indexed)."""
+
+    before: tuple[str, list[str]] | None  # (audience, terms)
+
+
 @dataclass
 class QueryResult:
     ids: list[str]
@@ -144,10 +151,11 @@ def _deltas(old_audience, old_terms, new_audience, new_terms) -> dict[tuple[str,
 
 class SearchIndexRepository:
     # -- writing ----------------------------------------------------------------------------
-    def apply(self, kind: str, asset_id: str, doc: SearchDoc | None) -> bool:
-        """Make the postings of one asset equal to ``doc`` (None removes them). Returns False when a
+    def apply(self, kind: str, asset_id: str, doc: SearchDoc | None) -> Filed | None:
+        """Make the postings of one asset equal to ``doc`` (None removes them). Returns None when a
         concurrent writer won; postings this call wrote that the winner does not list are removed."""
         current = self._doc(kind, asset_id)
+        filed = Filed((current.audience, sorted(current.terms or ())) if current else None)
         old_terms = set(current.terms or ()) if current else set()
         old_audience = current.audience if current else None
         new_terms = set(doc.terms) if doc else set()
@@ -157,7 +165,9 @@ class SearchIndexRepository:
         if current is not None and doc is not None and len(_deltas(old_audience, old_terms, new_audience, new_terms)) + 1 > MAX_TRANSACTION:
             # Too many counter changes for one transaction (e.g. publishing moves every term to another
             # audience): withdraw, then file again. The asset is unlisted for that moment, never miscounted.
-            return self.apply(kind, asset_id, None) and self.apply(kind, asset_id, doc)
+            if self.apply(kind, asset_id, None) is None or self.apply(kind, asset_id, doc) is None:
+                return None
+            return filed
         written: list[PostingItem] = []
         if doc is not None:
             written = self._postings(doc)
@@ -168,7 +178,7 @@ class SearchIndexRepository:
             winner = self._doc(kind, asset_id)
             keep = {(_partition(kind, winner.audience, t), winner.sort_key) for t in (winner.terms or ())} if winner else set()
             self._delete_keys([(i.pk, i.sk) for i in written if (i.pk, i.sk) not in keep])
-            return False
+            return None
         if current is not None:
             stale = {_partition(kind, old_audience, t) for t in old_terms}
             if doc is not None and new_audience == old_audience and current.sort_key == sort_keys(doc)["sk"]:
@@ -179,8 +189,8 @@ class SearchIndexRepository:
             after = self._doc(kind, asset_id)
             ours = None if doc is None else current.version + 1
             if stale and (after.version if after else None) != ours:
-                return False
-        return True
+                return None
+        return filed
 
     def _commit(self, kind, asset_id, current, doc, old_terms, old_audience, new_terms, new_audience) -> bool:
         deltas = _deltas(old_audience, old_terms, new_audience, new_terms)

@@ -306,8 +306,9 @@ class SearchIndexer:
                 time.sleep(random.uniform(0, 0.02 * 2**attempt))  # jittered: contenders spread out
             record = self._repos[kind].get(asset_id)
             doc = build_doc(kind, record, self._users.get(record.owner_id)) if searchable(kind, record) else None
-            before = _public_owner(self._index.indexed_terms(kind, asset_id)) if self._on_owner_changed else None
-            if self._index.apply(kind, asset_id, doc):
+            filed = self._index.apply(kind, asset_id, doc)
+            if filed is not None:
+                before = _public_owner(filed.before)
                 after = doc.owner_id if doc is not None and doc.audience != "h" else None
                 if self._on_owner_changed and before != after:
                     for owner_id in {before, after} - {None}:
