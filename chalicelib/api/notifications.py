@@ -42,39 +42,33 @@ class AnnouncementBody(ApiModel):
     message: pydantic.constr(min_length=1, max_length=800)
 
 
-def _with_counts(ctx, data: dict | None = None) -> dict:
-    return {**(data or {}), **container.notification_service().counts(ctx.user)}
-
-
 @router.route("/notifications", summary="My notifications, newest first, with unread counts per category",
               role=Role.USER, query=NotificationsQuery)
 def list_notifications(ctx):
-    q, service = ctx.query, container.notification_service()
-    items, cursor = service.page(ctx.user, q.category, q.unread, q.cursor, q.page_size)
-    return Result(_with_counts(ctx, {"items": [presenters.notification(n) for n in items]}),
+    q = ctx.query
+    items, cursor, counts = container.notification_service().page(ctx.user, q.category, q.unread, q.cursor,
+                                                                   q.page_size)
+    return Result({"items": [presenters.notification(n) for n in items], **counts},
                   meta=page_meta(cursor, q.page_size))
 
 
 @router.route("/notifications/poll", summary="Notifications newer than a cursor (waits up to `wait` seconds)",
               role=Role.USER, query=PollQuery)
 def poll(ctx):
-    items, cursor = container.notification_service().poll(ctx.user, ctx.query.since, ctx.query.wait)
-    return _with_counts(ctx, {"items": [presenters.notification(n) for n in items], "cursor": cursor,
-                              "pollAfterSeconds": 10})
+    items, cursor, counts = container.notification_service().poll(ctx.user, ctx.query.since, ctx.query.wait)
+    return {"items": [presenters.notification(n) for n in items], "cursor": cursor, "pollAfterSeconds": 10, **counts}
 
 
 @router.route("/notifications/{notification_id}/read", "POST", summary="Mark one notification read",
               role=Role.USER, path_params={"notification_id": _notification_id})
 def mark_read(ctx):
-    container.notification_service().mark_read(ctx.user, ctx.path_params["notification_id"])
-    return _with_counts(ctx)
+    return container.notification_service().mark_read(ctx.user, ctx.path_params["notification_id"])
 
 
 @router.route("/notifications/read-all", "POST", summary="Mark everything (or one category) read",
               role=Role.USER, body=ReadAllBody)
 def mark_all_read(ctx):
-    container.notification_service().mark_all_read(ctx.user, ctx.body.category)
-    return _with_counts(ctx)
+    return container.notification_service().mark_all_read(ctx.user, ctx.body.category)
 
 
 @router.route("/notifications/announcements", "POST", summary="Announce something to every active user",

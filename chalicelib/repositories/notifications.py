@@ -101,11 +101,13 @@ class NotificationRepository:
         unread = {c: max(0, int(getattr(item, f"unread_{c}") or 0)) for c in NOTIFICATION_CATEGORIES}
         return unread, {c: getattr(item, f"read_before_{c}") for c in NOTIFICATION_CATEGORIES}
 
-    def page(self, user_id: str, after: str | None, limit: int, category: str | None = None,
-             unread_only: bool = False, newer_than: str | None = None) -> tuple[list[Notification], str | None]:
+    def page(self, user_id: str, after: str | None, limit: int, watermarks: dict[str, str | None],
+             category: str | None = None, unread_only: bool = False,
+             newer_than: str | None = None) -> tuple[list[Notification], str | None]:
         """Newest first, resuming after notification id ``after``; or, with ``newer_than``, the
-        notifications created after that id (oldest first, for polling)."""
-        _, marks = self.counts(user_id)
+        notifications created after that id (oldest first, for polling). ``watermarks`` are the
+        read-all marks from :meth:`counts` (the caller has read them already)."""
+        marks = watermarks
         flt = None
         if category:
             flt = NotificationItem.category == category

@@ -66,40 +66,57 @@ class NotificationService:
                 return sent
 
     # -- reading --------------------------------------------------------------------------
-    def counts(self, user: User) -> dict:
-        unread, _ = self._repo.counts(user.id)
+    @staticmethod
+    def _summary(unread: dict[str, int]) -> dict:
         return {"unread": unread, "totalUnread": sum(unread.values())}
 
-    def page(self, user: User, category: str | None, unread_only: bool, after: str | None,
-             page_size: int) -> tuple[list[Notification], str | None]:
-        return self._repo.page(user.id, after, page_size, category=category, unread_only=unread_only)
+    def counts(self, user: User) -> dict:
+        return self._summary(self._repo.counts(user.id)[0])
 
-    def poll(self, user: User, since: str | None, wait: int) -> tuple[list[Notification], str | None]:
-        """Notifications newer than ``since`` (oldest first) and the cursor to poll with next. Without
-        ``since`` it only returns the current cursor. Waits up to ``wait`` seconds for something new."""
+    def page(self, user: User, category: str | None, unread_only: bool, after: str | None,
+             page_size: int) -> tuple[list[Notification], str | None, dict]:
+        """A page, the cursor to the next one, and the unread counts (one read serves both)."""
+        unread, marks = self._repo.counts(user.id)
+        items, cursor = self._repo.page(user.id, after, page_size, marks, category=category, unread_only=unread_only)
+        return items, cursor, self._summary(unread)
+
+    def poll(self, user: User, since: str | None, wait: int) -> tuple[list[Notification], str | None, dict]:
+        """Notifications newer than ``since`` (oldest first), the cursor to poll with next and the
+        unread counts. Without ``since`` it only returns the current cursor. Waits up to ``wait``
+        seconds for something new."""
+        unread, marks = self._repo.counts(user.id)
         if since is None:
-            return [], self._repo.latest_id(user.id)
+            return [], self._repo.latest_id(user.id), self._summary(unread)
         deadline = self._clock() + min(max(wait, 0), MAX_WAIT_SECONDS)
+        waited = False
         while True:
-            items, _ = self._repo.page(user.id, None, 50, newer_than=since)
+            items, _ = self._repo.page(user.id, None, 50, marks, newer_than=since)
             if items or self._clock() >= deadline:
-                return items, (items[-1].id if items else since)
+                break
             self._sleep(POLL_STEP_SECONDS)
+            waited = True
+        if waited and items:
+            unread, _ = self._repo.counts(user.id)  # what arrived while waiting is counted too
+        return items, (items[-1].id if items else since), self._summary(unread)
 
     # -- read state -----------------------------------------------------------------------
-    def mark_read(self, user: User, notification_id: str) -> None:
+    def mark_read(self, user: User, notification_id: str) -> dict:
+        """Mark one read; returns the unread counts after it."""
         n = self._repo.get(user.id, notification_id)
         if n is None:
             raise NotFound("Notification not found")
         self._repo.mark_read(user.id, n)
+        return self.counts(user)
 
-    def mark_all_read(self, user: User, category: str | None) -> None:
+    def mark_all_read(self, user: User, category: str | None) -> dict:
+        """Everything that exists now becomes read (a notification arriving later stays unread);
+        returns the unread counts after it."""
         if category is not None and category not in NOTIFICATION_CATEGORIES:
             raise ValidationError("Unknown category", field="category")
-        # Everything that exists now becomes read; a notification arriving later stays unread.
         latest = self._repo.latest_id(user.id)
         if latest is not None:
             self._repo.mark_all_read(user.id, [category] if category else list(NOTIFICATION_CATEGORIES), latest)
+        return self.counts(user)
 
     # -- announcements --------------------------------------------------------------------
     def announce(self, admin: User, title: str, message: str) -> str:
