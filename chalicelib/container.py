@@ -226,12 +226,12 @@ def gallery_service():
 
 @_singleton
 def safety_service():
-    from chalicelib.repositories.safety import AssetPages, SafetySettingsRepository
+    from chalicelib.repositories.safety import AssetPages
     from chalicelib.services.safety_service import SafetyService
 
     c = catalog()
     # Late-bound collaborators: resolved per call, so tests may override them.
-    return SafetyService(SafetySettingsRepository(), AssetPages({"image": c.images, "model": c.models}), c,
+    return SafetyService(settings_repo(), AssetPages({"image": c.images, "model": c.models}), c,
                          search_indexer(),
                          queue=lambda message, delay_seconds=0: ingest_queue().send(message, delay_seconds),
                          moderation=lambda: moderation_service(), audit=lambda: audit_service())
@@ -379,7 +379,7 @@ def community_service():
 
 @_singleton
 def ranking_service():
-    from chalicelib.repositories.rankings import RankingConfigRepository, RankingRepository
+    from chalicelib.repositories.rankings import RankingRepository
     from chalicelib.services.ranking_service import RankingService
     from chalicelib.services.visibility import can_view
 
@@ -390,7 +390,7 @@ def ranking_service():
         return {u.id: catalog_service().preview_urls(images[u.avatar_image_id]) for u in users
                 if u.avatar_image_id in images and can_view(viewer, images[u.avatar_image_id])}
 
-    return RankingService(RankingRepository(), RankingConfigRepository(), search_index(), users_repo(),
+    return RankingService(RankingRepository(), settings_repo(), search_index(), users_repo(),
                           queue=lambda message, delay: ingest_queue().send(message, delay_seconds=delay),
                           audit=lambda: audit_service(), avatars=avatars,
                           refresh_window=cfg.search_refresh_delay_seconds, cache_seconds=cfg.settings_cache_seconds)

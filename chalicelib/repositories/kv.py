@@ -34,15 +34,42 @@ class NonceItem(Model):
 
 
 class SettingsRepository:
+    """One document per key. Plain ``put`` for single-writer documents; the two conditional writes
+    are optimistic concurrency for documents several admins or job runs may write at once."""
+
     def get(self, key: str) -> dict | None:
+        return self.get_versioned(key)[0]
+
+    def get_versioned(self, key: str) -> tuple[dict | None, float | None]:
+        """The document and its version (the time of its last write), (None, None) when absent."""
         try:
             item = SettingsItem.get(key, consistent_read=True)
         except DoesNotExist:
-            return None
-        return item.data.as_dict() if isinstance(item.data, MapAttribute) else dict(item.data)
+            return None, None
+        data = item.data.as_dict() if isinstance(item.data, MapAttribute) else dict(item.data or {})
+        return data, float(item.updated_at)
 
     def put(self, key: str, data: dict) -> None:
         SettingsItem(key, data=data, updated_at=time.time()).save()
+
+    def put_versioned(self, key: str, data: dict, expected: float | None) -> bool:
+        """Write only if the document is still the version read (None: only if there is none yet)."""
+        now = time.time()
+        if expected is not None and now <= expected:
+            now = expected + 1e-6  # the version must change even when clocks do not advance
+        guard = SettingsItem.pk.does_not_exist() if expected is None else SettingsItem.updated_at == expected
+        return conditional(lambda: SettingsItem(key, data=data, updated_at=now).save(condition=guard))
+
+    def put_if(self, key: str, data: dict, expected: dict | None) -> bool:
+        """Write only if the stored document still holds ``expected`` (field -> value); with
+        ``expected=None`` only if there is none yet. False when someone else wrote first."""
+        if expected is None:
+            condition = SettingsItem.pk.does_not_exist()
+        else:
+            condition = SettingsItem.pk.exists()
+            for name, value in expected.items():
+                condition &= SettingsItem.data[name] == value
+        return conditional(lambda: SettingsItem(key, data=data, updated_at=time.time()).save(condition=condition))
 
     def ping(self) -> bool:
         """One cheap GetItem: raises when the table or endpoint is unreachable."""

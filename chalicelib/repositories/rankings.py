@@ -19,12 +19,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from pynamodb.attributes import BooleanAttribute, JSONAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
 from chalicelib.repositories.base import conditional, table_meta
-from chalicelib.repositories.kv import SettingsItem
 from chalicelib.repositories.records import global_index
 
 BOARD = "all"
@@ -140,23 +139,3 @@ class RankingRepository:
             BOARD, range_condition, filter_condition=filter_condition, scan_index_forward=False,
             limit=limit + 1, page_size=max(limit + 1, 25))]
         return states[:limit], len(states) <= limit
-
-
-class RankingConfigRepository:
-    """Documents in the settings table; ``put`` succeeds only if the document is still the version
-    that was read (two administrators editing tiers at once cannot lose one another's change)."""
-
-    def get(self, key: str) -> tuple[dict | None, float | None]:
-        try:
-            item = SettingsItem.get(key, consistent_read=True)
-        except DoesNotExist:
-            return None, None
-        data = item.data.as_dict() if isinstance(item.data, MapAttribute) else dict(item.data or {})
-        return data, float(item.updated_at)
-
-    def put(self, key: str, data: dict, expected: float | None) -> bool:
-        now = time.time()
-        if expected is not None and now <= expected:
-            now = expected + 1e-6  # the version must change even when clocks do not advance
-        guard = SettingsItem.pk.does_not_exist() if expected is None else SettingsItem.updated_at == expected
-        return conditional(lambda: SettingsItem(key, data=data, updated_at=now).save(condition=guard))

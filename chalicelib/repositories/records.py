@@ -120,6 +120,18 @@ class RecordRepository(Generic[R]):
         for item in self.item_cls.scan():
             yield self._to_record(item)
 
+    def scan_page(self, after: str | None, limit: int) -> tuple[list[R], str | None]:
+        """Up to ``limit`` records in table order after the record id ``after``, and the id to resume
+        after (None at the end). Background jobs only, like :meth:`scan_all`."""
+        result = self.item_cls.scan(limit=limit, last_evaluated_key={"pk": {"S": after}} if after else None)
+        records = [self._to_record(item) for item in result]
+        last = result.last_evaluated_key
+        return records, (last["pk"]["S"] if last else None)
+
+    def approximate_count(self) -> int:
+        """DynamoDB's item count of the table (refreshed about every six hours): an estimate."""
+        return int(self.item_cls.describe_table().get("ItemCount") or 0)
+
     def query(self, index: str, hash_value: Any, range_condition=None, limit: int | None = None,
               newest_first: bool = True) -> list[R]:
         idx = getattr(self.item_cls, "index_" + index.replace("-", "_"))

@@ -186,7 +186,7 @@ class RankingService:
     def __init__(self, repo, config, index, users, queue, audit, avatars=None, refresh_window: int = 60,
                  cache_seconds: float = 2.0, clock=time.time) -> None:
         self._repo = repo  # RankingRepository
-        self._config = config  # RankingConfigRepository
+        self._config = config  # the settings repository (versioned documents)
         self._index = index  # SearchIndexRepository (per-owner counters)
         self._users = users
         self._queue = queue  # (message, delay_seconds) -> queues a background task
@@ -207,7 +207,7 @@ class RankingService:
         return value
 
     def _weights_doc(self) -> tuple[Weights, bool, float | None]:
-        data, version = self._config.get(WEIGHTS_KEY)
+        data, version = self._config.get_versioned(WEIGHTS_KEY)
         if not data:
             return Weights(), True, version
         return Weights(int(data.get("model", 3)), int(data.get("gallery", 2)), int(data.get("image", 1))), False, version
@@ -216,7 +216,7 @@ class RankingService:
         return self._cached(WEIGHTS_KEY, lambda: self._weights_doc()[0])
 
     def _tiers_doc(self) -> tuple[list[Tier], float | None]:
-        data, version = self._config.get(TIERS_KEY)
+        data, version = self._config.get_versioned(TIERS_KEY)
         return [_tier_from_doc(d) for d in (data or {}).get("tiers", [])], version
 
     def _tiers(self) -> list[Tier]:
@@ -388,7 +388,7 @@ class RankingService:
     # -- weights and the recompute job ----------------------------------------------------------
     def settings(self) -> RankingSettings:
         weights, fallback, _ = self._weights_doc()
-        progress, _ = self._config.get(PROGRESS_KEY)
+        progress, _ = self._config.get_versioned(PROGRESS_KEY)
         return RankingSettings(weights, fallback, _progress_view(progress))
 
     def set_weights(self, admin: User, weights: Weights) -> RankingSettings:
@@ -399,7 +399,7 @@ class RankingService:
             if current == weights and not fallback:
                 return self.settings()  # a repeated request changes nothing and queues nothing
             doc = {"model": weights.model, "gallery": weights.gallery, "image": weights.image}
-            if self._config.put(WEIGHTS_KEY, doc, version):
+            if self._config.put_versioned(WEIGHTS_KEY, doc, version):
                 break
         else:
             raise Conflict("The ranking weights are being changed concurrently; try again")
@@ -412,11 +412,11 @@ class RankingService:
 
     def _start_recompute(self) -> int:
         for _ in range(WRITE_RETRIES):
-            progress, version = self._config.get(PROGRESS_KEY)
+            progress, version = self._config.get_versioned(PROGRESS_KEY)
             generation = int((progress or {}).get("generation", 0)) + 1
             doc = {"generation": generation, "status": "running", "startedAt": self._clock(), "finishedAt": None,
                    "processed": 0, "after": None}
-            if self._config.put(PROGRESS_KEY, doc, version):
+            if self._config.put_versioned(PROGRESS_KEY, doc, version):
                 self._queue({"task": "rank-recompute", "generation": generation, "after": None}, 0)
                 return generation
         raise Conflict("A ranking recompute is being started concurrently; try again")
@@ -424,7 +424,7 @@ class RankingService:
     def recompute_batch(self, generation: int, after: dict | None) -> dict | None:
         """One batch of the recompute job; returns the message for the next batch, None when done.
         A batch of a superseded generation, or one already processed (a redelivery), does nothing."""
-        progress, version = self._config.get(PROGRESS_KEY)
+        progress, version = self._config.get_versioned(PROGRESS_KEY)
         if not progress or progress.get("generation") != generation or progress.get("status") != "running" \
                 or progress.get("after") != after:
             return None
@@ -435,7 +435,7 @@ class RankingService:
         done = next_key is None
         doc = {**progress, "processed": int(progress.get("processed", 0)) + len(users), "after": next_key,
                "status": "done" if done else "running", "finishedAt": self._clock() if done else None}
-        if not self._config.put(PROGRESS_KEY, doc, version) or done:
+        if not self._config.put_versioned(PROGRESS_KEY, doc, version) or done:
             return None  # another run of this batch (or a newer generation) got there first
         return {"task": "rank-recompute", "generation": generation, "after": next_key}
 
@@ -450,7 +450,7 @@ class RankingService:
         for _ in range(WRITE_RETRIES):
             stored, version = self._tiers_doc()
             tiers, result = edit(stored)
-            if self._config.put(TIERS_KEY, {"tiers": [_tier_to_doc(t) for t in tiers]}, version):
+            if self._config.put_versioned(TIERS_KEY, {"tiers": [_tier_to_doc(t) for t in tiers]}, version):
                 self._cache.pop(TIERS_KEY, None)
                 return result
         raise Conflict("The tiers are being changed concurrently; try again")

@@ -243,7 +243,7 @@ class _Tally:
 class SafetyService:
     def __init__(self, repo, pages, catalog, indexer, queue: Callable, moderation: Callable, audit: Callable,
                  clock=time.time) -> None:
-        self._repo = repo  # SafetySettingsRepository
+        self._repo = repo  # the settings repository (conditional writes: put_if)
         self._pages = pages  # AssetPages
         self._models, self._versions, self._images = catalog.models, catalog.versions, catalog.images
         self._indexer = indexer
