@@ -11,7 +11,7 @@ from chalicelib import container
 from chalicelib.services.search_service import SearchQuery
 from chalicelib.services.text import fold, tag_slug, words
 from tests.integration.catalog_seed import seed_image, seed_model
-from tests.integration.conftest import STACK, assert_error
+from tests.integration.conftest import assert_error
 
 VOCAB = ["dragon", "drake", "castle", "crimson", "portrait", "pixel", "watercolor", "warrior", "émile", "nebula"]
 TAGS = ["fantasy", "blue-hair", "sci-fi", "anime", "landscape"]
@@ -264,8 +264,6 @@ def test_downloads_reach_the_popularity_order_through_one_queued_refresh(make_us
     wait_for(first_by_downloads, timeout=30)
 
 
-@pytest.mark.skipif(STACK == "embedded", reason="moto's server does not serialise concurrent TransactWriteItems "
-                    "(two version-guarded transactions can both pass); DynamoDB Local and DynamoDB do")
 def test_concurrent_refreshes_of_one_asset_converge(make_user):
     from concurrent.futures import ThreadPoolExecutor
 
