@@ -20,6 +20,7 @@ from chalicelib.api import (
 from chalicelib.api import applications as applications_api
 from chalicelib.api import comments as comments_api
 from chalicelib.api import galleries as galleries_api
+from chalicelib.api import generator_admin as generator_admin_api
 from chalicelib.api import likes as likes_api
 from chalicelib.api import meta as meta_api
 from chalicelib.api import metadata as metadata_api
@@ -43,6 +44,8 @@ BLUEPRINTS.append(comments_api)
 BLUEPRINTS.append(likes_api)
 BLUEPRINTS.append(users_api)
 BLUEPRINTS.append(applications_api)
+# Generation blueprints
+BLUEPRINTS.append(generator_admin_api)
 
 for module in BLUEPRINTS:
     app.register_blueprint(module.router.blueprint, url_prefix=API_PREFIX)

@@ -105,6 +105,16 @@ class Config:
         return min(_int("VS_AGENT_POLL_WAIT_SECONDS", 20), 20)
 
     @cached_property
+    def generator_heartbeat_seconds(self) -> int:
+        """The state machine's HeartbeatSeconds (infra Timing); agents heartbeat well within it."""
+        return _int("VS_GENERATOR_HEARTBEAT_SECONDS", 120)
+
+    @cached_property
+    def push_dispatch_seconds(self) -> int:
+        """How long one run of the scheduled push dispatcher keeps handing out jobs."""
+        return _int("VS_PUSH_DISPATCH_SECONDS", 50)
+
+    @cached_property
     def job_timeout_seconds(self) -> int:
         """Deadline after which the sweeper fails a job whatever Step Functions says."""
         return _int("VS_JOB_TIMEOUT_SECONDS", 2 * 3600)

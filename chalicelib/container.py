@@ -256,6 +256,7 @@ def ingest_pipeline():
 
 @_singleton
 def generator_service():
+    from chalicelib.agent_push import AgentPusher
     from chalicelib.services.generator_service import GeneratorService
 
     cfg = config()
@@ -263,6 +264,21 @@ def generator_service():
         jobs_repo(), agents_repo(), nonces_repo(), dispatch_queue(), orchestrator(), settings_service(),
         callback_secret=lambda: cfg.callback_secret, public_url=lambda: cfg.public_url,
         callback_ttl=cfg.callback_ttl_seconds, job_timeout=cfg.job_timeout_seconds,
+        poll_wait=cfg.agent_poll_wait_seconds, generation=generation_service, uploads=upload_service,
+        queue_switch=generator_settings_service, pusher=AgentPusher(), audit=audit_service(),
+    )
+
+
+@_singleton
+def generation_service():
+    from chalicelib.services.generation_service import GenerationService
+
+    cfg = config()
+    return GenerationService(
+        jobs_repo(), generator_service(), generator_settings_service(), catalog(), users_repo(), storage(),
+        cfg.bucket("media"), cfg.bucket("base-models"), gallery_service(), asset_service(), catalog_service(),
+        search_indexer(), audit_service(), output_url_ttl=cfg.callback_ttl_seconds,
+        job_timeout=cfg.job_timeout_seconds, heartbeat_seconds=cfg.generator_heartbeat_seconds,
     )
 
 
@@ -415,3 +431,23 @@ def moderation_service():
         RateLimiter(ratelimit_repo()), search_indexer(), notifications=lambda: notification_service(),
         audit=lambda: audit_service(), galleries=lambda: gallery_service(), catalog=lambda: catalog_service(),
         assets=lambda: asset_service(), queue_task=lambda message: ingest_queue().send(message))
+
+
+# -- generation: settings, queue switch, blocks and usage limits ---------------------------
+@_singleton
+def generator_state_repo():
+    from chalicelib.repositories.generator_state import GeneratorStateRepository
+
+    return GeneratorStateRepository()
+
+
+@_singleton
+def generator_settings_service():
+    from chalicelib.services.generator_settings_service import GeneratorSettingsService
+
+    cfg, c = config(), catalog()
+    # The base-model bucket is resolved per call: a deployment without one still serves catalog entries.
+    return GeneratorSettingsService(settings_repo(), generator_state_repo(), users_repo(), c.models, c.versions,
+                                    storage(), bucket=lambda logical: cfg.bucket(logical),
+                                    notifications=lambda: notification_service(), audit=lambda: audit_service(),
+                                    cache_seconds=cfg.settings_cache_seconds)

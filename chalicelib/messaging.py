@@ -33,6 +33,10 @@ class DispatchQueue:
     def delete(self, receipt_handle: str) -> None:
         self._sqs.delete_message(QueueUrl=self._url, ReceiptHandle=receipt_handle)
 
+    def release(self, receipt_handle: str) -> None:
+        """Make a received message visible again at once (the agent it was meant for refused it)."""
+        self._sqs.change_message_visibility(QueueUrl=self._url, ReceiptHandle=receipt_handle, VisibilityTimeout=0)
+
     def reachable(self) -> bool:
         try:
             self._sqs.get_queue_attributes(QueueUrl=self._url, AttributeNames=["ApproximateNumberOfMessages"])

@@ -46,20 +46,26 @@ class SiteSettings:
 
 
 class JobStatus:
-    """Monotonic generation-job states; a transition only ever moves to a higher rank."""
+    """Monotonic generation-job states; a transition only ever moves to a higher rank.
 
-    QUEUED, DISPATCHED, RUNNING = "queued", "dispatched", "running"
+    ``pending`` jobs wait in the table; an execution is started (``queued``) only when an agent is
+    ready for it, so no task token ages in the dispatch queue (docs/generation.md)."""
+
+    PENDING, QUEUED, DISPATCHED, RUNNING = "pending", "queued", "dispatched", "running"
     SUCCEEDED, FAILED, TIMED_OUT, CANCELLED = "succeeded", "failed", "timed_out", "cancelled"
-    RANK = {QUEUED: 0, DISPATCHED: 1, RUNNING: 2, SUCCEEDED: 3, FAILED: 3, TIMED_OUT: 3, CANCELLED: 3}
-    ACTIVE = (QUEUED, DISPATCHED, RUNNING)
+    RANK = {PENDING: 0, QUEUED: 1, DISPATCHED: 2, RUNNING: 3, SUCCEEDED: 4, FAILED: 4, TIMED_OUT: 4, CANCELLED: 4}
+    FINAL_RANK = 4
+    ACTIVE = (PENDING, QUEUED, DISPATCHED, RUNNING)
     TERMINAL = (SUCCEEDED, FAILED, TIMED_OUT, CANCELLED)
+    FAILURES = (FAILED, TIMED_OUT)
+    ALL = ACTIVE + TERMINAL
 
 
 @dataclass
 class Job:
     id: str
     owner_id: str
-    kind: str
+    kind: str  # generate | diagnostic
     status: str
     created_at: float
     updated_at: float
@@ -73,6 +79,12 @@ class Job:
     error: str | None = None
     agent_error: str | None = None  # what the agent reported, kept apart from the outcome
     history: list[dict] = field(default_factory=list)
+    # Generation requests: the validated request as stored (prompt, models, parameters); see generation_service.
+    request: dict | None = None
+    renders: list[str] = field(default_factory=list)  # image ids the outputs become (placeholders until ingested)
+    stage: str | None = None  # what the agent last said it was doing
+    retry_of: str | None = None
+    slot_held: bool = False  # the requester's concurrency slot; released exactly once when the job ends
 
 
 @dataclass
@@ -83,6 +95,9 @@ class Agent:
     created_at: float
     last_seen_at: float | None = None
     enabled: bool = True
+    endpoint: str | None = None  # push mode: the platform POSTs assignments to <endpoint>/jobs
+    current_job_id: str | None = None  # busy while set
+    busy_until: float | None = None  # push mode: answered 409 or was unreachable; skip until then
 
 
 class AssetStatus:
@@ -166,6 +181,7 @@ class ImageAsset:
     # image (listed in the images explorer) | model-cover | avatar | gallery-cover: only "image" is searchable
     purpose: str = "image"
     error: str | None = None
+    job_id: str | None = None  # the generation job that rendered it
 
 
 @dataclass
@@ -200,7 +216,7 @@ class UploadFile:
 class UploadSession:
     id: str
     owner_id: str
-    kind: str  # model | model-version | images | avatar | gallery-cover
+    kind: str  # model | model-version | images | avatar | gallery-cover | render (a generation job's outputs)
     status: str  # open | completed | aborted | expired
     created_at: float
     expires_at: float

@@ -186,8 +186,10 @@ def job(j: Job, viewer: User) -> dict:
     return out
 
 
-def agent(a: Agent) -> dict:
-    return {"id": a.id, "name": a.name, "enabled": a.enabled, "createdAt": iso(a.created_at), "lastSeenAt": iso(a.last_seen_at)}
+def agent(a: Agent, online: bool | None = None) -> dict:
+    return {"id": a.id, "name": a.name, "enabled": a.enabled, "createdAt": iso(a.created_at),
+            "lastSeenAt": iso(a.last_seen_at), "mode": "push" if a.endpoint else "pull", "busy": bool(a.current_job_id),
+            **({"online": online} if online is not None else {})}
 
 
 # -- galleries ---------------------------------------------------------------------------------
@@ -431,3 +433,103 @@ def moderation_case(v) -> dict:
         "decision": {"by": c.decided_by, "at": iso(c.decided_at), "note": c.note, "purgedAt": iso(c.purged_at)}
         if c.decided_at else None,
     }
+
+
+# -- generation ----------------------------------------------------------------------------------
+GENERIC_JOB_FAILURE = "Generation failed. An administrator can see the diagnostic log."
+
+
+def generation_job(j: Job, renders: list, viewer: User, summary: bool = False) -> dict:
+    """A generation request as its owner (or an admin) sees it: never storage keys or hashes."""
+    out = job(j, viewer)
+    if j.error and viewer.role < Role.ADMIN:
+        out["error"] = "Cancelled" if j.status == "cancelled" else GENERIC_JOB_FAILURE
+    out.update(stage=j.stage, retryOf=j.retry_of, ownerId=j.owner_id)
+    r = j.request or {}
+    if r:
+        base = r.get("baseModel") or {}
+        out["request"] = {
+            "prompt": r.get("prompt"), "negativePrompt": r.get("negativePrompt"), "seed": r.get("seed"),
+            "cfgScale": r.get("cfgScale"), "steps": r.get("steps"), "width": r.get("width"), "height": r.get("height"),
+            "sampler": r.get("sampler"), "scheduler": r.get("scheduler"), "batchSize": r.get("batchSize"),
+            "baseModel": {"id": base.get("id"), "label": base.get("label"), "type": base.get("type"),
+                          "modelId": base.get("modelId")},
+            "loras": [{"modelId": lora["modelId"], "name": lora["name"], "strength": lora["strength"]}
+                      for lora in r.get("loras") or []],
+        }
+        if not summary:
+            out["triggerWords"] = [{"modelId": lora["modelId"], "words": lora.get("triggerWords") or []}
+                                   for lora in r.get("loras") or []]
+    out["renderIds"] = list(j.renders)
+    if not summary:
+        out["renders"] = [{"id": image.id, "status": image.status, "title": image.title, "width": image.width,
+                           "height": image.height, "visibility": image.visibility, "previews": previews,
+                           **({"error": image.error} if image.error else {})}
+                          for image, previews in renders]
+    return out
+
+
+def queue_view(v) -> dict:
+    t = v.telemetry
+    out = {
+        "paused": t.paused, "declineNew": t.decline_new,
+        "counts": {"pending": t.counts.get("pending", 0), "queued": t.counts.get("queued", 0),
+                   "running": t.counts.get("dispatched", 0) + t.counts.get("running", 0)},
+        "agents": {"online": t.agents_online, "busy": t.agents_busy},
+        "mine": {"active": v.usage.get("active", 0), "today": v.usage.get("today", 0)},
+        "blocked": v.block is not None,
+        "blockReason": getattr(v.block, "reason", None),
+    }
+    return out
+
+
+# -- generator settings, queue switch and blocks --------------------------------------------------
+def _size(z) -> dict:
+    return {"width": z.width, "height": z.height}
+
+
+def generator_queue(q, viewer: User) -> dict:
+    out = {"paused": q.paused, "declineNew": q.decline_new, "reason": q.reason}
+    if viewer.role >= Role.ADMIN:
+        out.update(changedAt=iso(q.changed_at), changedBy=q.changed_by)
+    return out
+
+
+def generator_overview(o, viewer: User) -> dict:
+    """``o``: a GeneratorOverview. Members see the options and their own access, limits and usage;
+    where a base model's file lives (catalog model, bucket key, digest) only administrators see."""
+    s, admin = o.settings, viewer.role >= Role.ADMIN
+    if admin:
+        base_models = [{"id": m.id, "label": m.label, "type": m.type, "default": m.default, "source": m.source,
+                        "modelId": m.model_id, "key": m.key, "sha256": m.sha256} for m in s.base_models]
+    else:
+        base_models = [{"id": m.id, "label": m.label, "type": m.type, "default": m.default, "modelId": m.model_id}
+                       for m in s.base_models]
+    limits = {"maxConcurrentPerUser": s.limits.max_concurrent_per_user, "dailyPerUser": s.limits.daily_per_user,
+              "apply": o.limits_apply}
+    if admin:
+        limits["adminsExempt"] = s.limits.admins_exempt
+    out = {
+        "accessMode": s.access_mode, "enabled": s.enabled, "canGenerate": o.can_generate,
+        "block": {"reason": o.block.reason, "since": iso(o.block.created_at)} if o.block else None,
+        "baseModels": base_models,
+        "sizes": {"presets": [_size(z) for z in s.sizes.presets], "default": _size(s.sizes.default),
+                  "minSide": s.sizes.min_side, "maxSide": s.sizes.max_side, "maxPixels": s.sizes.max_pixels},
+        "samplers": list(s.samplers), "defaultSampler": s.default_sampler,
+        "schedulers": list(s.schedulers), "defaultScheduler": s.default_scheduler,
+        "steps": {"default": s.steps.default, "max": s.steps.max},
+        "cfg": {"default": s.cfg.default, "min": s.cfg.min, "max": s.cfg.max},
+        "maxBatch": s.max_batch, "limits": limits, "usage": dict(o.usage),
+        "queue": generator_queue(o.queue, viewer),
+    }
+    if admin:
+        out["version"] = s.version
+    return out
+
+
+def generator_block(b, users: dict) -> dict:
+    """An administrator's view of a block: the user by id and display name (never their email)."""
+    user = users.get(b.user_id)
+    return {"userId": b.user_id, "user": {"id": user.id, "displayName": user.display_name} if user else None,
+            "reason": b.reason, "createdAt": iso(b.created_at), "updatedAt": iso(b.updated_at),
+            "createdBy": b.created_by, "updatedBy": b.updated_by}

@@ -43,6 +43,13 @@ class Storage:
         )
         return url, {"Content-Type": content_type}
 
+    def presign_put_unsized(self, bucket: str, key: str, content_type: str, ttl: int) -> tuple[str, dict]:
+        """A PUT URL for output whose size nobody knows beforehand (GPU renders). A presigned PUT cannot
+        cap the size; ingest rejects what exceeds the image limit."""
+        url = self._client.generate_presigned_url(
+            "put_object", Params={"Bucket": bucket, "Key": key, "ContentType": content_type}, ExpiresIn=ttl)
+        return url, {"Content-Type": content_type}
+
     def presign_get(self, bucket: str, key: str, ttl: int, filename: str | None = None, content_type: str | None = None) -> str:
         params = {"Bucket": bucket, "Key": key}
         if filename:

@@ -163,4 +163,6 @@ def bootstrap(prefix: str, timing: R.Timing | None = None) -> dict[str, str]:
     env.update({R.bucket_env(b.name): R.physical(prefix, b.name) for b in R.BUCKETS})
     env.update({R.queue_env(name): url for name, (url, _) in queues.items()})
     env.update({R.state_machine_env(name): arn for name, arn in machines.items()})
+    # Agents are told the heartbeat timeout the state machine was built with.
+    env["VS_GENERATOR_HEARTBEAT_SECONDS"] = str(timing.heartbeat_seconds)
     return env

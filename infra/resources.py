@@ -117,6 +117,8 @@ BUCKETS = (
     # including orphans that no session knows and multipart uploads nobody completed.
     Bucket("media", notifications=(Notification("ingest", prefix="incoming/"),), browser_uploads=True,
            expire_after_days=(("incoming/", 3),)),
+    # Checkpoints the generator offers that are not catalog assets (admin-managed; never listed to members).
+    Bucket("base-models"),
 )
 
 TABLES = (
@@ -168,11 +170,18 @@ TABLES = (
     # pk <kind>#<asset id>: one report per reporter plus the case item; open cases in a sparse queue index.
     Table("flags", range_key="sk", attributes={"pk": "S", "sk": "S", "queue": "S", "opened_at": "N"},
           indexes=(Index("by-queue", "queue", "opened_at"),)),
-    Table("agents", attributes={"pk": "S"}),
+    # Registered GPU agents; "listing" is set on agent items only: telemetry and push dispatch Query it.
+    Table("agents", attributes={"pk": "S", "listing": "S", "created_at": "N"},
+          indexes=(Index("by-listing", "listing", "created_at"),)),
+    # Generator governance: per-user blocks (one partition, paged), concurrency and daily-use counters (TTL).
+    Table("generator", range_key="sk", attributes={"pk": "S", "sk": "S"}, ttl_attribute="expires_at"),
     Table(
         "jobs",
-        attributes={"pk": "S", "status": "S", "deadline": "N"},
-        indexes=(Index("by-status-deadline", "status", "deadline"),),
+        attributes={"pk": "S", "status": "S", "deadline": "N", "owner_id": "S", "created_at": "N", "listing": "S",
+                    "failure": "S", "updated_at": "N"},
+        # Pending jobs wait on by-status-deadline (oldest first); "failure" is set on failed jobs only.
+        indexes=(Index("by-status-deadline", "status", "deadline"), Index("by-owner", "owner_id", "created_at"),
+                 Index("by-created", "listing", "created_at"), Index("by-failure", "failure", "updated_at")),
     ),
 )
 
@@ -187,6 +196,7 @@ STATE_MACHINES = (
 SCHEDULES = (
     Schedule("sweep-jobs", "rate(5 minutes)", "functions.generator.sweep:handler"),
     Schedule("sweep-uploads", "rate(15 minutes)", "functions.ingest.sweep:handler"),
+    Schedule("push-dispatch", "rate(1 minute)", "functions.generator.dispatcher:handler"),
 )
 
 

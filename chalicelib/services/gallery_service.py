@@ -248,6 +248,10 @@ class GalleryService:
             raise Forbidden("Only the gallery's owner or an administrator may change it", field=where)
         return gallery
 
+    def managed(self, viewer: User, gallery_id: str) -> Gallery:
+        """A gallery the viewer may change (for services that put things into galleries)."""
+        return self._managed(viewer, gallery_id, "galleryId")
+
     def _reindex(self, *gallery_ids: str) -> None:
         for gallery_id in dict.fromkeys(gallery_ids):
             self._indexer.refresh_or_queue("gallery", gallery_id)

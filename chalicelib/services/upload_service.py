@@ -283,7 +283,8 @@ class UploadService:
 
     def _owned_session(self, viewer: User, session_id: str) -> UploadSession:
         session = self._sessions.get(session_id)
-        if session is None or not can_manage(viewer, session.owner_id):
+        # A generation job's output slots belong to the job, not to the uploads API.
+        if session is None or session.kind == "render" or not can_manage(viewer, session.owner_id):
             raise NotFound("Upload session not found")
         return session
 

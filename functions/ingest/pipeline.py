@@ -173,7 +173,8 @@ class IngestPipeline:
         if isinstance(image, str):
             return image
         limit = MAX_AVATAR_FILE if upload.role == "avatar" else MAX_IMAGE_FILE
-        if info.size != upload.size:
+        # Render slots (size 0) are filled by a GPU agent that could not announce a size; the limit still holds.
+        if upload.size and info.size != upload.size:
             return self._reject(self._images, image.id, f"The file is {info.size} bytes, not the announced {upload.size}", info)
         if info.size > limit:
             return self._reject(self._images, image.id, f"Images are limited to {limit} bytes", info)
@@ -185,6 +186,8 @@ class IngestPipeline:
             inspected = images.inspect_image(data)
             if upload.role == "avatar" and inspected.mime not in ("image/png", "image/jpeg", "image/webp"):
                 raise images.InvalidImage("Avatars must be PNG, JPEG or WebP")
+            if session.kind == "render" and inspected.mime != "image/png":
+                raise images.InvalidImage("Renders must be PNG")
             thumbs = thumbnails.make_thumbnails(data)
         except images.InvalidImage as e:
             self._storage.delete(self._bucket, [key])
@@ -208,10 +211,15 @@ class IngestPipeline:
         if not self._images.settle(
                 image.id, status=AssetStatus.READY, error=None, source_etag=info.etag, key=key, size=info.size,
                 mime=inspected.mime, width=inspected.width, height=inspected.height, thumbnails=stored_thumbs,
-                meta=meta, linked_version_ids=self._linked_versions(meta, image.owner_id), is_adult=verdict.adult,
+                meta=meta, linked_version_ids=self._links(image, meta), is_adult=verdict.adult,
                 updated_at=self._clock()):
             return "duplicate"
         return "recorded"
+
+    def _links(self, image, meta: dict) -> list[str]:
+        """A render's placeholder already names the versions its job used (checked when it was asked
+        for); whatever the file's own metadata resolves to is added."""
+        return list(dict.fromkeys([*image.linked_version_ids, *self._linked_versions(meta, image.owner_id)]))[:50]
 
     def _linked_versions(self, meta: dict, owner_id: str) -> list[str]:
         """Versions of ours this render used: Model hash (AutoV2) and Lora hashes (AutoV3) first; file

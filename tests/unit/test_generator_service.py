@@ -10,6 +10,9 @@ class Jobs:
     def overdue(self, status, now, limit):
         return [j for j in self.jobs.values() if j.status == status and j.deadline < now][:limit]
 
+    def get(self, job_id):
+        return self.jobs.get(job_id)
+
     def transition(self, job_id, status, now, **fields):
         job = self.jobs[job_id]
         if JobStatus.RANK[job.status] >= JobStatus.RANK[status]:
@@ -34,9 +37,14 @@ class Reports:
         self.runs.append((name, report))
 
 
+class Agents:
+    def set_idle(self, agent_id, job_id):
+        return True
+
+
 def _service(jobs, clock=lambda: 1000.0):
-    return GeneratorService(jobs, None, None, None, Orchestrator(), Reports(), callback_secret=lambda: b"x" * 32,
-                            public_url=lambda: "http://x", callback_ttl=60, job_timeout=60, clock=clock)
+    return GeneratorService(jobs, Agents(), None, None, Orchestrator(), Reports(), callback_secret=lambda: b"x" * 32,
+                            public_url=lambda: "http://x", callback_ttl=60, job_timeout=60, poll_wait=1, clock=clock)
 
 
 def _job(i, status, deadline):
