@@ -1,5 +1,8 @@
-"""The GPU node service: pulls jobs from the platform API, runs them, reports through signed URLs.
+"""The VisionSuit GPU agent: takes generation jobs from the platform and renders them with ComfyUI.
 
-It holds no cloud credentials: only its agent key (sent as a bearer header to the poll
-endpoint) and, per job, the HMAC-signed callback URLs the platform hands it.
+Deployed alone on a GPU machine; it depends on requests and Pillow only and never on the
+platform's code. It holds no cloud credentials: only its agent key and, per job, the signed
+callback URLs and presigned storage URLs the platform hands it. See README.md in this folder.
 """
+
+__version__ = "1.0.0"
