@@ -1,4 +1,5 @@
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
 import pydantic
 
@@ -13,22 +14,37 @@ from chalicelib.services.generation_service import GenerationRequest, ImportRequ
 router = Router(__name__, "generator")
 
 JOB = {"job_id": record_id}
+
+
+def agent_id(value: str) -> str:
+    if not re.fullmatch(r"[0-9a-f]{12}", value):
+        raise ValueError(value)
+    return value
+
 Slug = pydantic.constr(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
 Name = pydantic.constr(pattern=r"^[a-z0-9_]{1,64}$")
 RecordId = pydantic.constr(pattern=r"^[0-9a-f]{32}$")
 
 
+def _plain_endpoint(value):
+    if value.username or value.password or value.query or value.fragment:
+        raise ValueError("endpoint must be a plain http(s) URL without credentials, query or fragment")
+    return value
+
+
+# Push mode: where the platform POSTs assignments (the agent's /jobs lives under it).
+Endpoint = Annotated[pydantic.AnyHttpUrl, pydantic.AfterValidator(_plain_endpoint)]
+
+
 class RegisterAgentBody(ApiModel):
     name: pydantic.constr(min_length=1, max_length=80)
-    # Push mode: where the platform POSTs assignments (the agent's /jobs lives under it).
-    endpoint: pydantic.AnyHttpUrl | None = None
+    endpoint: Endpoint | None = None
 
-    @pydantic.field_validator("endpoint")
-    @classmethod
-    def _no_credentials(cls, value):
-        if value is not None and (value.username or value.password or value.query or value.fragment):
-            raise ValueError("endpoint must be a plain http(s) URL without credentials, query or fragment")
-        return value
+
+class UpdateAgentBody(ApiModel):
+    enabled: bool | None = None
+    endpoint: Endpoint | None = None
+    pull_mode: bool = pydantic.Field(False, description="true: forget the endpoint (the agent polls instead)")
 
 
 class HeartbeatBody(ApiModel):
@@ -111,6 +127,15 @@ def register_agent(ctx):
 def list_agents(ctx):
     service = container.generator_service()
     return [presenters.agent(a, service.is_online(a)) for a in service.agents()]
+
+
+@router.route("/generator/agents/{agent_id}", "PATCH", summary="Enable/disable an agent or change its push endpoint",
+              role=Role.ADMIN, body=UpdateAgentBody, path_params={"agent_id": agent_id})
+def update_agent(ctx):
+    b = ctx.body
+    agent = container.generator_service().update_agent(ctx.user, ctx.path_params["agent_id"], b.enabled,
+                                                       str(b.endpoint) if b.endpoint else None, b.pull_mode)
+    return presenters.agent(agent)
 
 
 @router.route("/generator/diagnostics", "POST", summary="Run a pipeline self-test job through queue, agent and callbacks",

@@ -164,9 +164,10 @@ class JobRepository:
     def release_claim(self, job_id: str, attempt: int, agent_id: str, now: float) -> bool:
         """A push agent refused the assignment it was just given (busy, unreachable): the claim is
         undone so the next agent's claim starts a fresh attempt. Nobody but the refusing agent ever
-        saw this attempt's callback URLs, and the attempt counter keeps them invalid."""
+        saw this attempt's callback URLs, and the attempt counter keeps them invalid. The task token
+        stays: the dispatcher keeps the waiting execution alive with heartbeats until an agent takes it."""
         actions = [JobItem.status.set(JobStatus.QUEUED), JobItem.rank.set(JobStatus.RANK[JobStatus.QUEUED]),
-                   JobItem.agent_id.set(None), JobItem.task_token.set(None), JobItem.updated_at.set(now),
+                   JobItem.agent_id.set(None), JobItem.updated_at.set(now),
                    JobItem.history.set(JobItem.history.append(_history(JobStatus.QUEUED, now, released=agent_id)))]
         condition = ((JobItem.attempt == attempt) & (JobItem.agent_id == agent_id)
                      & (JobItem.status == JobStatus.DISPATCHED))

@@ -172,7 +172,9 @@ class GenerationService:
             model, version = self._usable_model(viewer, choice.model_id, f"loras[{n}].modelId", "lora")
             loras.append({"modelId": model.id, "versionId": version.id, "name": model.title,
                           "filename": version.filename, "key": version.key, "size": version.size,
-                          "sha256": (version.hashes or {}).get("sha256"), "hash": (version.hashes or {}).get("autov3"),
+                          "sha256": (version.hashes or {}).get("sha256"),
+                          # A1111 writes the 12-digit AutoV3 prefix in "Lora hashes" (the hash index files it too).
+                          "hash": ((version.hashes or {}).get("autov3") or "")[:12].lower() or None,
                           "strength": round(float(choice.strength), 2), "triggerWords": list(model.trigger_words)})
         return loras
 
@@ -262,6 +264,9 @@ class GenerationService:
         owner = self._users.get(job.owner_id)
         if owner is None or not owner.is_active:
             return "The requester's account is no longer active"
+        block = self._settings.block_of(owner.id)
+        if block is not None:
+            return f"The requester was blocked from the generator: {block.reason}"
         ids = [lora["modelId"] for lora in job.request["loras"]]
         if job.request["baseModel"].get("modelId"):
             ids.append(job.request["baseModel"]["modelId"])

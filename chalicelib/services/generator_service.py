@@ -25,7 +25,7 @@ from chalicelib.security import signing
 AGENT_TOKEN_PREFIX = "vsa_"
 CALLBACK_ACTIONS = ("heartbeat", "complete", "fail")
 SINGLE_USE_ACTIONS = ("complete", "fail")
-PUSH_BACKOFF_SECONDS = 5
+PUSH_BACKOFF_SECONDS = 2
 ONLINE_GRACE_SECONDS = 15
 
 
@@ -85,6 +85,24 @@ class GeneratorService:
 
     def agents(self) -> list[Agent]:
         return self._agents.all()
+
+    def update_agent(self, actor: User, agent_id: str, enabled: bool | None, endpoint: str | None,
+                     clear_endpoint: bool) -> Agent:
+        """Disable (a leaked key, a retired box) or re-point an agent; a disabled agent's key stops working
+        at once and push dispatch skips it."""
+        if self._agents.get(agent_id) is None or agent_id.startswith("#"):
+            raise NotFound("Agent not found")
+        fields = {}
+        if enabled is not None:
+            fields["enabled"] = enabled
+        if endpoint is not None or clear_endpoint:
+            fields["endpoint"] = endpoint
+        if fields:
+            self._agents.update(agent_id, **fields)
+            if self._audit:
+                self._audit.record(actor, "generator.agent.update", "agent", agent_id,
+                                   {k: v for k, v in fields.items()})
+        return self._agents.get(agent_id)
 
     def is_online(self, agent: Agent, now: float | None = None) -> bool:
         now = self._clock() if now is None else now
@@ -234,6 +252,7 @@ class GeneratorService:
         """Hand jobs to idle push agents (POST <endpoint>/jobs) until none is idle or the budget is spent.
         A busy or unreachable agent is skipped for a few seconds and the job goes to the next one."""
         deadline, pushed, refused = self._clock() + budget_seconds, [], 0
+        self._keep_parked_alive()
         while self._clock() < deadline:
             now = self._clock()
             idle = [a for a in self._agents.all() if a.endpoint and a.enabled and not a.current_job_id
@@ -259,6 +278,16 @@ class GeneratorService:
             self._agents.update(agent.id, busy_until=self._clock() + PUSH_BACKOFF_SECONDS)
             self._queue.release(message.receipt_handle)
         return {"pushed": pushed, "refused": refused}
+
+    def _keep_parked_alive(self) -> None:
+        """Jobs a push agent refused wait in the dispatch queue with a live task token: heartbeat them,
+        or the state machine would time them out while every agent is busy."""
+        for job in self._jobs.oldest(JobStatus.QUEUED, 50):
+            if job.task_token:
+                try:
+                    self._orchestrator.heartbeat(job.task_token)
+                except TaskTokenGone:
+                    pass
 
     def _assignment(self, job: Job) -> dict:
         urls = {}
@@ -286,6 +315,8 @@ class GeneratorService:
             raise Gone("This callback belongs to an earlier attempt")
         if job.status in JobStatus.TERMINAL or job.task_token is None:
             raise Gone(f"Job already {job.status}")
+        if job.status not in (JobStatus.DISPATCHED, JobStatus.RUNNING):
+            raise Gone("This attempt was handed back before it started")
         if action in SINGLE_USE_ACTIONS and not self._nonces.claim(f"callback#{signed.nonce}", signed.expires_at + 60):
             raise Conflict("Callback URL already used")
         now = self._clock()

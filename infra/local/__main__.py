@@ -5,8 +5,10 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -16,6 +18,7 @@ BANNER = """
 VisionSuit is running at {url}
   API        {url}/api/health   ·   OpenAPI {url}/api/openapi.json
   Emulator   moto {endpoint} (in-process)
+  Generator  one GPU agent with the CPU preview renderer (labelled previews, no GPU needed)
 
   EPHEMERAL: storage, tables and queues live in memory and are lost when this process stops.
   Demo content and the admin account below are created anew on every start.
@@ -43,8 +46,12 @@ def main() -> int:
 
     email = os.environ.get("VS_ADMIN_EMAIL", "admin@visionsuit.local")
     password = seed.admin(email, os.environ.get("VS_ADMIN_PASSWORD"))
+    agent = None
     if not args.no_demo:
         seed.demo_content(runtime.url)
+        # The agent's model cache is as ephemeral as the stack it serves.
+        agent_cache = Path(tempfile.mkdtemp(prefix="visionsuit-agent-"))
+        agent = seed.demo_generator(runtime.url, email, agent_cache)
     # Lets `make create-admin` and other CLIs reach this running stack (no secrets inside).
     public_env = {k: v for k, v in runtime.env.items() if "SECRET" not in k}
     public_env["AWS_ENDPOINT_URL"] = os.environ["AWS_ENDPOINT_URL"]
@@ -57,6 +64,9 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     stopped.wait()
     print("Stopping…", flush=True)
+    if agent is not None:
+        agent.stop(grace_seconds=5)
+        shutil.rmtree(agent_cache, ignore_errors=True)
     runtime.stop()
     (data_dir / "dev-stack.json").unlink(missing_ok=True)
     return 0

@@ -62,3 +62,30 @@ def demo_content(base_url: str) -> None:
         tags=["demo", "abstract"], visibility="public", galleryTitle="Demo Gallery")
     renders = [FileSource.from_bytes(f"render-{t}.png", demo_png(tint=t), "image/png") for t in (40, 90, 140)]
     uploader.upload("images", renders, title="Gradient study", visibility="public", galleryId=session["galleryId"])
+
+
+PREVIEW_CHECKPOINT_KEY = "preview/visionsuit-preview-checkpoint.safetensors"
+
+
+def demo_generator(base_url: str, admin_email: str, cache_dir) -> object:
+    """The generator ready to use on the embedded stack: a base-model entry and one GPU agent with the
+    CPU preview renderer (clearly labelled previews, no weights needed), polling like a real one.
+
+    The "checkpoint" is a tiny generated file: the preview renderer never reads it, but the agent
+    downloads and verifies it through its presigned URL exactly as it would a real checkpoint."""
+    import hashlib
+
+    from gpu_agent.config import AgentConfig
+    from gpu_agent.service import AgentService
+
+    checkpoint = demo_safetensors(rank=16)
+    cfg = container.config()
+    container.storage().put(cfg.bucket("base-models"), PREVIEW_CHECKPOINT_KEY, checkpoint, "application/octet-stream")
+    admin = container.users_repo().get_by_email(admin_email)
+    container.generator_settings_service().update_settings(admin, {"base_models": [{
+        "id": "preview-sdxl", "label": "Preview renderer (no GPU)", "type": "SDXL", "source": "bucket",
+        "key": PREVIEW_CHECKPOINT_KEY, "sha256": hashlib.sha256(checkpoint).hexdigest(), "default": True}]})
+    _, key = container.generator_service().register_agent("local preview agent")
+    config = AgentConfig(platform_url=base_url, agent_key=key, backend="preview", preview_fetch_models=True,
+                         cache_dir=cache_dir, comfyui_models_dir=cache_dir / "models", server_port=0)
+    return AgentService(config).start()

@@ -49,6 +49,20 @@ def test_dev_serves_seeds_and_stops_cleanly(tmp_path):
             time.sleep(0.5)
         assert images, requests.get(f"{url}/api/images", timeout=10).json()
         assert any(g["title"] == "Demo Gallery" for g in requests.get(f"{url}/api/galleries", timeout=10).json()["data"])
+        # The generator works out of the box: one preview agent renders a request into a private image.
+        admin = {"Authorization": f"Bearer {login.json()['data']['token']}"}
+        job = requests.post(f"{url}/api/generator/requests", headers=admin, timeout=10,
+                            json={"baseModel": "preview-sdxl", "prompt": "a quiet harbour", "width": 512, "height": 512})
+        assert job.status_code == 202, job.text
+        job_url = f"{url}/api/generator/requests/{job.json()['data']['id']}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            done = requests.get(job_url, headers=admin, timeout=10).json()["data"]
+            if done["status"] in ("succeeded", "failed", "timed_out") and all(
+                    r["status"] != "processing" for r in done["renders"]):
+                break
+            time.sleep(0.5)
+        assert done["status"] == "succeeded" and done["renders"][0]["status"] == "ready", done
         assert (tmp_path / "dev-stack.json").is_file()
         assert "SECRET" not in (tmp_path / "dev-stack.json").read_text()
         proc.send_signal(signal.SIGINT)
