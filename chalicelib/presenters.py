@@ -173,7 +173,10 @@ def job(j: Job, viewer: User) -> dict:
         "attempt": j.attempt,
         "createdAt": iso(j.created_at),
         "updatedAt": iso(j.updated_at),
-        "history": [{"status": h.get("status"), "at": iso(h.get("at"))} for h in j.history],
+        # Which agent took an attempt is operations detail: administrators only.
+        "history": [{"status": h.get("status"), "at": iso(h.get("at")),
+                     **({"agent": h["agent"]} if h.get("agent") and viewer.role >= Role.ADMIN else {})}
+                    for h in j.history],
         "result": j.result,
         "error": None,
     }

@@ -209,10 +209,7 @@ class GenerationService:
 
     # -- reading ------------------------------------------------------------------------------
     def _job(self, viewer: User, job_id: str) -> Job:
-        job = self._jobs.get(job_id)
-        if job is None or (job.owner_id != viewer.id and viewer.role < Role.ADMIN):
-            raise NotFound("Job not found")
-        return job
+        return self._generator.get(viewer, job_id)  # the owner's or, for admins, anyone's
 
     def view(self, viewer: User, job_id: str) -> JobView:
         job = self._job(viewer, job_id)

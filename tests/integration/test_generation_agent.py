@@ -154,3 +154,24 @@ def test_preview_renderer_is_deterministic_and_labelled(world, admin, make_user,
     # Same prompt and seed: the same picture (the thumbnails' bytes agree).
     thumbs = [requests.get(next(iter(i["previews"].values())), timeout=30).content for i in images]
     assert thumbs[0] == thumbs[1]
+
+
+def test_several_agents_share_the_queue_one_job_each_at_a_time(world, admin, make_user, base_url, tmp_path):
+    clear_queue(admin)
+    member = make_user()
+    agents = [_agent(base_url, register_agent(admin, f"fleet-{n}"), tmp_path / f"a{n}", backend="preview")
+              for n in range(2)]
+    try:
+        jobs = [_submit(member, request_body(world["base"], seed=n, width=256, height=256)) for n in range(4)]
+        done = [wait_status(member, j["id"], "succeeded", "failed", "timed_out", timeout=90) for j in jobs]
+    finally:
+        for agent in agents:
+            agent.stop(grace_seconds=5, wait_for_poll=True)
+    assert [d["status"] for d in done] == ["succeeded"] * 4
+    spans: dict[str, list[tuple[str, str]]] = {}
+    for d in done:
+        claim = [h for h in get_request(admin, d["id"])["history"] if h["status"] == "dispatched"][-1]
+        spans.setdefault(claim["agent"], []).append((claim["at"], d["history"][-1]["at"]))
+    for intervals in spans.values():
+        intervals.sort()
+        assert all(prev[1] <= nxt[0] for prev, nxt in zip(intervals, intervals[1:])), intervals
