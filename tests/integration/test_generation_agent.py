@@ -174,4 +174,4 @@ def test_several_agents_share_the_queue_one_job_each_at_a_time(world, admin, mak
         spans.setdefault(claim["agent"], []).append((claim["at"], d["history"][-1]["at"]))
     for intervals in spans.values():
         intervals.sort()
-        assert all(prev[1] <= nxt[0] for prev, nxt in zip(intervals, intervals[1:])), intervals
+        assert all(prev[1] <= nxt[0] for prev, nxt in zip(intervals, intervals[1:], strict=False)), intervals
