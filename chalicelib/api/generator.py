@@ -85,6 +85,8 @@ class GenerationBody(ApiModel):
     sampler: Name | None = None
     scheduler: Name | None = None
     batch_size: pydantic.conint(ge=1, le=16) = 1
+    client_request_id: pydantic.constr(pattern=r"^[A-Za-z0-9_-]{8,64}$") | None = pydantic.Field(
+        None, description="Makes the submit idempotent: the same id again returns the first request")
 
 
 class RequestsQuery(ApiModel):
@@ -164,7 +166,7 @@ def create_request(ctx):
     b = ctx.body
     req = GenerationRequest(b.base_model, b.prompt, [LoraChoice(lora.model_id, lora.strength) for lora in b.loras],
                             b.negative_prompt, b.seed, b.cfg_scale, b.steps, b.width, b.height, b.sampler,
-                            b.scheduler, b.batch_size)
+                            b.scheduler, b.batch_size, b.client_request_id)
     job = container.generation_service().create(ctx.user, req)
     return Result(presenters.generation_job(job, [], ctx.user), status=202)
 

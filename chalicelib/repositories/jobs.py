@@ -86,13 +86,14 @@ def _history(status: str, now: float, **extra) -> list:
 
 
 class JobRepository:
-    def create(self, job: Job) -> None:
-        JobItem(
+    def create(self, job: Job) -> bool:
+        """False when a job with this id exists (a retried request with the same client id)."""
+        return conditional(lambda: JobItem(
             job.id, owner_id=job.owner_id, kind=job.kind, status=job.status, rank=JobStatus.RANK[job.status],
             created_at=job.created_at, updated_at=job.updated_at, deadline=job.deadline,
             history=_history(job.status, job.created_at), request=job.request, renders=job.renders,
             retry_of=job.retry_of, slot_held=job.slot_held,
-        ).save(condition=JobItem.pk.does_not_exist())
+        ).save(condition=JobItem.pk.does_not_exist()))
 
     def get(self, job_id: str) -> Job | None:
         try:

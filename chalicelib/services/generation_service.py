@@ -52,6 +52,7 @@ class GenerationRequest:
     sampler: str | None = None
     scheduler: str | None = None
     batch_size: int = 1
+    client_request_id: str | None = None  # a retried submit with the same id returns the first job
 
 
 @dataclass
@@ -178,7 +179,21 @@ class GenerationService:
                           "strength": round(float(choice.strength), 2), "triggerWords": list(model.trigger_words)})
         return loras
 
+    @staticmethod
+    def _job_id(viewer: User, req: GenerationRequest) -> str:
+        if req.client_request_id is None:
+            return uuid.uuid4().hex
+        # Derived, so a double submit (a retry after a lost response, a double click) lands on one job.
+        return hashlib.sha256(f"{viewer.id}:{req.client_request_id}".encode()).hexdigest()[:32]
+
+    def _replayed(self, viewer: User, job_id: str) -> Job | None:
+        job = self._jobs.get(job_id)
+        return job if job is not None and job.owner_id == viewer.id else None
+
     def create(self, viewer: User, req: GenerationRequest) -> Job:
+        job_id = self._job_id(viewer, req)
+        if req.client_request_id and (earlier := self._replayed(viewer, job_id)):
+            return earlier
         # Access mode, switch, blocks and a declining queue: refused before anything else is looked at.
         settings = self._settings.ensure_can_request(viewer)
         request = {**self._parameters(req, settings), "baseModel": self._base_model(viewer, req.base_model),
@@ -186,13 +201,19 @@ class GenerationService:
         # Limits last: a request refused for any other reason costs nothing.
         now = self._clock()
         self._settings.reserve(viewer, settings, now)
-        job = Job(uuid.uuid4().hex, viewer.id, "generate", JobStatus.PENDING, now, now, now + PENDING_TTL,
+        job = Job(job_id, viewer.id, "generate", JobStatus.PENDING, now, now, now + PENDING_TTL,
                   request=request, slot_held=True)
         try:
-            self._jobs.create(job)
+            created = self._jobs.create(job)
         except Exception:
             self._settings.release(viewer.id, refund_at=now)
             raise
+        if not created:  # the same client request id won a race a moment ago
+            self._settings.release(viewer.id, refund_at=now)
+            earlier = self._replayed(viewer, job_id)
+            if earlier is None:
+                raise Conflict("This clientRequestId is in use", field="clientRequestId")
+            return earlier
         return job
 
     def retry(self, admin: User, job_id: str) -> Job:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.errors import Conflict, Forbidden, Maintenance, NotFound, RateLimited, Unauthorized, ValidationError
+from chalicelib.errors import Conflict, Forbidden, NotFound, RateLimited, Unauthorized, ValidationError
 from chalicelib.models import AssetStatus, Role, User
 from chalicelib.pagination import decode_cursor, encode_cursor
 
@@ -593,7 +593,7 @@ class GeneratorSettingsService:
     @staticmethod
     def _refusal(user: User, settings: GeneratorSettings, block: GeneratorBlock | None) -> Exception | None:
         if not settings.enabled:
-            return Maintenance("The generator is switched off")
+            return Conflict("The generator is switched off; try again later")
         if settings.access_mode == "admins" and user.role < Role.ADMIN:
             return Forbidden("The generator is open to administrators only")
         if block is not None:
@@ -607,7 +607,7 @@ class GeneratorSettingsService:
 
     def ensure_can_request(self, user: User | None) -> GeneratorSettings:
         """The settings, when ``user`` may submit a generation request now. Raises Unauthorized for
-        guests, Maintenance (503) when the generator is off or the queue declines new requests,
+        guests, Conflict (409) when the generator is off or the queue declines new requests,
         Forbidden (403) when the access mode excludes the user or they are blocked."""
         if user is None:
             raise Unauthorized("Sign in required")
@@ -617,7 +617,8 @@ class GeneratorSettingsService:
             raise refusal
         queue = self.queue()
         if queue.decline_new:
-            raise Maintenance("The generation queue is paused" + (f": {queue.reason}" if queue.reason else ""))
+            raise Conflict("The generation queue is paused and not taking new requests"
+                           + (f": {queue.reason}" if queue.reason else ""))
         return settings
 
     # -- editing the settings -------------------------------------------------------------------------

@@ -39,7 +39,7 @@ def test_guests_and_access_mode(world, admin, make_user, api):
     assert_error(_post(member, request_body(world["base"])), 403, "FORBIDDEN")
     assert _post(admin, request_body(world["base"])).status_code == 202
     configure(admin, accessMode="members", enabled=False)
-    assert_error(_post(member, request_body(world["base"])), 503, "MAINTENANCE")
+    assert_error(_post(member, request_body(world["base"])), 409, "CONFLICT")
     assert _count_mine(member) == 0
 
 
@@ -56,7 +56,7 @@ def test_blocked_member_is_told_why(world, admin, make_user):
 def test_pause_declines_or_holds(world, admin, make_user, base_url):
     member = make_user()
     assert admin["api"].post("/api/generator/queue/pause", json={"declineNew": True}).status_code == 200
-    assert_error(_post(member, request_body(world["base"])), 503, "MAINTENANCE")
+    assert_error(_post(member, request_body(world["base"])), 409, "CONFLICT")
     admin["api"].post("/api/generator/queue/pause", json={"declineNew": False})
     held = _post(member, request_body(world["base"]))
     assert held.status_code == 202
@@ -145,3 +145,26 @@ def test_defaults_fill_what_the_request_leaves_out(world, make_user):
     assert (req["width"], req["height"], req["steps"], req["sampler"], req["scheduler"]) == (
         1024, 1024, 28, "dpmpp_2m_sde_gpu", "karras")
     assert 0 <= req["seed"] < 2**32 and req["loras"] == []
+
+
+def test_a_retried_submit_with_the_same_client_id_is_one_request(world, make_user):
+    from concurrent.futures import ThreadPoolExecutor
+
+    member = make_user()
+    body = {**request_body(world["base"]), "clientRequestId": "submit-7f3a9c"}
+    # A retry after a lost response: the first request comes back, nothing new is counted.
+    answers = [_post(member, body) for _ in range(3)]
+    assert [r.status_code for r in answers] == [202] * 3
+    assert len({r.json()["data"]["id"] for r in answers}) == 1
+    assert member["api"].get("/api/generator/queue").json()["data"]["mine"] == {"active": 1, "today": 1}
+    # Concurrent duplicates: still one job; a loser may meet the concurrency limit first (429), never a second job.
+    racer = make_user()
+    raced = {**body, "clientRequestId": "race-0a1b2c3d"}
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: _post(racer, raced), range(4)))
+    assert {r.status_code for r in results} <= {202, 429}
+    assert len({r.json()["data"]["id"] for r in results if r.status_code == 202}) == 1
+    assert _count_mine(racer) == 1
+    # The id is the member's own: someone else using the same string gets their own request.
+    assert _post(racer, body).json()["data"]["id"] != answers[0].json()["data"]["id"]
+    assert_error(_post(member, {**body, "clientRequestId": "short"}), 400, "VALIDATION_ERROR", "clientRequestId")

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from chalicelib.errors import Conflict, Forbidden, Maintenance, NotFound, RateLimited, Unauthorized, ValidationError
+from chalicelib.errors import Conflict, Forbidden, NotFound, RateLimited, Unauthorized, ValidationError
 from chalicelib.models import ModelAsset, ModelVersion, Role, User
 from chalicelib.services import generator_settings_service as g
 from chalicelib.services.generator_settings_service import (
@@ -431,7 +431,7 @@ def test_access_decisions(svc):
     with pytest.raises(Forbidden):
         s.ensure_can_request(CURATOR)
     s.update_settings(ADMIN, {"access_mode": "members", "enabled": False})
-    with pytest.raises(Maintenance):
+    with pytest.raises(Conflict):
         s.ensure_can_request(ADMIN)
     s.update_settings(ADMIN, {"enabled": True})
     s.block(ADMIN, "member", "spam")
@@ -442,7 +442,7 @@ def test_access_decisions(svc):
     s.pause(ADMIN, decline_new=False)
     assert s.ensure_can_request(CURATOR)  # paused but accepting: requests wait
     s.pause(ADMIN, decline_new=True, reason="driver update")
-    with pytest.raises(Maintenance) as e:
+    with pytest.raises(Conflict) as e:
         s.ensure_can_request(CURATOR)
     assert "driver update" in e.value.message
 
