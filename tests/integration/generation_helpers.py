@@ -14,7 +14,7 @@ from infra.local.seed import demo_png, demo_safetensors
 from tests.integration.conftest import S3, wait_for
 from tests.integration.test_uploads import upload_model
 
-_ranks = itertools.count(5)
+_ranks = itertools.count(100)  # other test files use ranks below 30 for files of their own
 CHECKPOINT = b"VisionSuit test checkpoint " + bytes(range(256)) * 64
 
 
