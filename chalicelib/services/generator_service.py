@@ -252,6 +252,8 @@ class GeneratorService:
         """Hand jobs to idle push agents (POST <endpoint>/jobs) until none is idle or the budget is spent.
         A busy or unreachable agent is skipped for a few seconds and the job goes to the next one."""
         deadline, pushed, refused = self._clock() + budget_seconds, [], 0
+        if not any(a.endpoint and a.enabled for a in self._agents.all()):
+            return {"pushed": pushed, "refused": refused}  # a pull-only fleet: nothing to do, nothing to read
         self._keep_parked_alive()
         while self._clock() < deadline:
             now = self._clock()
