@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint test-unit test-moto test-fuzz test-localstack install create-admin package bench clean
+.PHONY: dev frontend test lint test-unit test-moto test-fuzz test-e2e test-localstack install create-admin package bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,7 +15,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-dev: $(STAMP)
+# The web UI: `npm ci` from the lockfile, type-check and build into frontend/dist (served by `dev`).
+frontend:
+	@command -v npm >/dev/null || { echo "npm is required to build the web UI (apt-get install npm)"; exit 1; }
+	cd frontend && npm ci --no-audit --no-fund && npm run build
+
+dev: $(STAMP) frontend
 	$(BIN)/python -m infra.local
 
 test: $(STAMP)
@@ -33,6 +38,10 @@ test-moto: $(STAMP)
 
 test-fuzz: $(STAMP)
 	$(BIN)/python scripts/run_tests.py api-fuzz
+
+# The web UI: npm ci + build, vitest, then the browser suite (Debian chromium via playwright-core).
+test-e2e: $(STAMP)
+	$(BIN)/python scripts/run_tests.py e2e
 
 test-localstack: $(STAMP)
 	$(BIN)/python scripts/run_tests.py integration-localstack

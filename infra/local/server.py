@@ -6,8 +6,10 @@ import base64
 import json
 import logging
 import mimetypes
+import os
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from chalice.config import Config as ChaliceConfig
 from chalice.local import LocalGateway, LocalGatewayException
@@ -18,6 +20,11 @@ from chalicelib import envelope
 from chalicelib.api.routing import API_PREFIX
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+# Vite writes content-hashed bundles under assets/: a changed file gets a new name, so they can be
+# cached for good. Everything else (index.html above all) must be revalidated so a new build shows.
+HASHED_ASSETS_PREFIX = "assets/"
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
 _thread_state = threading.local()
 log = logging.getLogger("visionsuit.http")
 
@@ -48,6 +55,9 @@ class PlatformApp:
         make_thread_safe(app_obj)
         self._gateway = LocalGateway(app_obj, ChaliceConfig.create(chalice_app=app_obj, lambda_timeout=30))
         self._static = static_dir
+        # The placeholder page (no build yet) is one file with inline script and style; the policy
+        # is for the built SPA, which has neither.
+        self._csp = None if static_dir.name == "placeholder" else content_security_policy()
 
     def __call__(self, environ, start_response):
         # WSGI hands the path over as latin-1 decoded bytes; API Gateway passes UTF-8 through.
@@ -90,15 +100,63 @@ class PlatformApp:
 
     def _static_file(self, start_response, path):
         root = self._static
-        target = safe_join(str(root), path.lstrip("/")) if path not in ("", "/") else None
+        relative = path.lstrip("/")
+        target = safe_join(str(root), relative) if relative else None
         file = Path(target) if target else None
         if not (file and file.is_file()):
-            file = root / "index.html"  # client-side routes
+            if relative.startswith(HASHED_ASSETS_PREFIX):
+                # A missing bundle must not turn into index.html: the browser would run HTML as a script.
+                return self._plain(start_response, "404 Not Found", b"Not found")
+            file = root / "index.html"  # client-side routes (deep links such as /models/<id>)
         data = file.read_bytes()
         ctype = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-        start_response("200 OK", [("Content-Type", ctype), ("Content-Length", str(len(data))),
-                                  ("X-Content-Type-Options", "nosniff")])
+        cache = IMMUTABLE if file.parent.name == "assets" and relative.startswith(HASHED_ASSETS_PREFIX) else REVALIDATE
+        headers = [("Content-Type", ctype), ("Content-Length", str(len(data))), ("Cache-Control", cache),
+                   ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer")]
+        if ctype == "text/html" and self._csp:
+            headers += [("Content-Security-Policy", self._csp), ("X-Frame-Options", "DENY")]
+        start_response("200 OK", headers)
         return [data]
+
+    @staticmethod
+    def _plain(start_response, status: str, body: bytes):
+        start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
+                                ("Cache-Control", REVALIDATE), ("X-Content-Type-Options", "nosniff")])
+        return [body]
+
+
+def storage_origin(env=os.environ) -> str | None:
+    """The origin presigned media URLs point at (scheme://host:port), from the same variables the
+    storage client reads; None when they are unset (real S3: virtual-hosted bucket names)."""
+    url = env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL")
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+def content_security_policy(env=os.environ) -> str:
+    """The SPA's policy: its own scripts and styles only, no framing. Thumbnails, previews and
+    downloads are presigned URLs on the storage origin, and uploads PUT straight to it, so that one
+    origin is allowed for images, media and fetch/XHR. Without an endpoint override the storage is
+    AWS S3 itself, reached at *.amazonaws.com. VS_CSP_EXTRA_ORIGINS (space-separated) adds origins,
+    e.g. a CDN in front of the media bucket."""
+    origin = storage_origin(env) or "https://*.amazonaws.com"
+    extra = " ".join(env.get("VS_CSP_EXTRA_ORIGINS", "").split())
+    media = f"{origin} {extra}".strip()
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        f"img-src 'self' data: blob: {media}",
+        f"media-src 'self' blob: {media}",
+        f"connect-src 'self' {media}",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
 
 
 class QuietHandler(WSGIRequestHandler):

@@ -1,0 +1,55 @@
+import { useCursorList } from '../api/hooks';
+import { ErrorState } from '../components/ErrorState';
+import { Spinner } from '../components/Spinner';
+import { listFailures } from './adminApi';
+import { formatDateTime } from './format';
+import type { FailedJob } from './types';
+
+/** Failed and timed-out generation jobs, newest first, with the recorded detail. */
+export default function GeneratorFailures() {
+  const list = useCursorList<FailedJob>(['admin', 'generator', 'failures'], (cursor) => listFailures(cursor));
+  return (
+    <section className="admin-panel" aria-labelledby="generator-failures-title">
+      <h3 id="generator-failures-title">Failure log</h3>
+      {list.error ? (
+        <ErrorState error={list.error} />
+      ) : list.isLoading ? (
+        <Spinner />
+      ) : list.items.length === 0 ? (
+        <p className="admin-muted">No failed jobs.</p>
+      ) : (
+        <ul className="admin-compact-list" aria-label="Failed jobs">
+          {list.items.map((job) => (
+            <li key={job.id} className="admin-failure">
+              <div className="admin-card__head">
+                <span className="admin-badge is-danger">{job.status}</span>
+                <span>{job.request?.baseModel?.label ?? job.kind}</span>
+                {job.request?.width && job.request?.height && (
+                  <span className="admin-muted">
+                    {job.request.width}×{job.request.height}
+                  </span>
+                )}
+                <span className="admin-muted">
+                  {formatDateTime(job.updatedAt)} · attempt {job.attempt}
+                  {job.stage ? ` · stage ${job.stage}` : ''} · job {job.id}
+                </span>
+              </div>
+              {job.error && <p className="admin-error">{job.error}</p>}
+              {job.agentError && (
+                <details>
+                  <summary>Agent detail</summary>
+                  <pre className="admin-pre">{job.agentError}</pre>
+                </details>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {list.hasNextPage && (
+        <button type="button" className="vs-button admin-more" onClick={() => list.fetchNextPage()}>
+          Load more failures
+        </button>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,157 @@
+import { useId, useState } from 'react';
+import { Dialog } from '../components/Dialog';
+import { updateGallery, type GalleryChanges } from './catalogApi';
+import { moveItem, positionChanges } from './galleryOrder';
+import type { GalleryDetailData, GalleryEntry, Visibility } from './types';
+import { catalogKeys, useCatalogAction } from './useCatalogAction';
+
+/** The API takes at most this many entry changes per save. */
+const MAX_ENTRY_CHANGES = 80;
+
+interface GalleryEditDialogProps {
+  gallery: GalleryDetailData;
+  /** The entries loaded so far, in gallery order (the editor reorders these). */
+  entries: GalleryEntry[];
+  onClose: () => void;
+}
+
+/** Title, description, visibility, entry order, cover and removals of a gallery, saved at once. */
+export default function GalleryEditDialog({ gallery, entries, onClose }: GalleryEditDialogProps) {
+  const ids = { title: useId(), description: useId(), visibility: useId() };
+  const editable = entries.slice(0, MAX_ENTRY_CHANGES);
+  const [title, setTitle] = useState(gallery.title);
+  const [description, setDescription] = useState(gallery.description ?? '');
+  const [visibility, setVisibility] = useState<Visibility>(gallery.visibility);
+  const [order, setOrder] = useState<GalleryEntry[]>(editable);
+  const [removed, setRemoved] = useState<Set<string>>(new Set());
+  const [coverId, setCoverId] = useState<string | null>(gallery.coverImageId);
+  const keyOf = (e: GalleryEntry) => `${e.kind}:${e.assetId}`;
+
+  function changes(): GalleryChanges {
+    const out: GalleryChanges = {};
+    if (title.trim() !== gallery.title) out.title = title.trim();
+    if (description !== (gallery.description ?? '')) out.description = description;
+    if (visibility !== gallery.visibility) out.visibility = visibility;
+    if (coverId && coverId !== gallery.coverImageId && !removed.has(`image:${coverId}`)) out.coverImageId = coverId;
+    const kept = order.filter((e) => !removed.has(keyOf(e)));
+    const keptOriginal = editable.filter((e) => !removed.has(keyOf(e)));
+    const moves = positionChanges(keptOriginal, kept);
+    if (moves.length) out.entries = moves;
+    if (removed.size) {
+      out.removeEntries = order.filter((e) => removed.has(keyOf(e))).map((e) => ({ kind: e.kind, assetId: e.assetId }));
+    }
+    return out;
+  }
+
+  const save = useCatalogAction((body: GalleryChanges) => updateGallery(gallery.id, body), {
+    success: 'Gallery saved',
+    invalidate: [catalogKeys.gallery(gallery.id), catalogKeys.galleries],
+    onSuccess: onClose,
+  });
+
+  function toggleRemoved(entry: GalleryEntry) {
+    const next = new Set(removed);
+    if (next.has(keyOf(entry))) next.delete(keyOf(entry));
+    else next.add(keyOf(entry));
+    setRemoved(next);
+  }
+
+  return (
+    <Dialog open title={`Edit ${gallery.title}`} onClose={onClose} size="large" closeOnBackdrop={false}>
+      <form
+        className="catalog-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const body = changes();
+          if (Object.keys(body).length === 0) onClose();
+          else save.mutate(body);
+        }}
+      >
+        <label htmlFor={ids.title}>Title</label>
+        <input id={ids.title} value={title} required maxLength={200} onChange={(e) => setTitle(e.target.value)} />
+        <label htmlFor={ids.description}>Description</label>
+        <textarea
+          id={ids.description}
+          value={description}
+          rows={3}
+          maxLength={1500}
+          onChange={(e) => setDescription(e.target.value)}
+        />
+        <label htmlFor={ids.visibility}>Visibility</label>
+        <select id={ids.visibility} value={visibility} onChange={(e) => setVisibility(e.target.value as Visibility)}>
+          <option value="public">Public</option>
+          <option value="private">Private</option>
+        </select>
+
+        <h3>Entries</h3>
+        {entries.length > editable.length ? (
+          <p className="catalog-muted">The first {editable.length} entries can be arranged here.</p>
+        ) : null}
+        {order.length === 0 ? <p className="catalog-muted">This gallery is empty.</p> : null}
+        <ol className="catalog-entry-editor">
+          {order.map((entry, index) => {
+            const gone = removed.has(keyOf(entry));
+            const name = entry.asset?.title ?? entry.assetId;
+            return (
+              <li key={keyOf(entry)} className={gone ? 'is-removed' : undefined}>
+                {entry.asset?.previews?.grid ? (
+                  <img src={entry.asset.previews.grid} alt="" className="catalog-entry-editor__thumb" />
+                ) : (
+                  <span className="catalog-entry-editor__thumb" aria-hidden="true" />
+                )}
+                <span className="catalog-entry-editor__name">
+                  {name} <span className="catalog-muted">({entry.kind === 'model' ? 'model' : 'image'})</span>
+                  {coverId === entry.assetId && entry.kind === 'image' ? <span className="catalog-badge">Cover</span> : null}
+                </span>
+                <span className="catalog-entry-editor__actions">
+                  <button className="vs-button vs-button--small"
+                    type="button"
+                    aria-label={`Move ${name} up`}
+                    disabled={index === 0}
+                    onClick={() => setOrder(moveItem(order, index, index - 1))}
+                  >
+                    ↑
+                  </button>
+                  <button className="vs-button vs-button--small"
+                    type="button"
+                    aria-label={`Move ${name} down`}
+                    disabled={index === order.length - 1}
+                    onClick={() => setOrder(moveItem(order, index, index + 1))}
+                  >
+                    ↓
+                  </button>
+                  {entry.kind === 'image' && (
+                    <button className="vs-button vs-button--small"
+                      type="button"
+                      aria-label={`Use ${name} as cover`}
+                      aria-pressed={coverId === entry.assetId}
+                      disabled={gone}
+                      onClick={() => setCoverId(entry.assetId)}
+                    >
+                      Cover
+                    </button>
+                  )}
+                  <button className="vs-button vs-button--small"
+                    type="button"
+                    aria-label={gone ? `Keep ${name}` : `Remove ${name} from the gallery`}
+                    onClick={() => toggleRemoved(entry)}
+                  >
+                    {gone ? 'Keep' : 'Remove'}
+                  </button>
+                </span>
+              </li>
+            );
+          })}
+        </ol>
+        <div className="catalog-form__actions">
+          <button className="vs-button vs-button--small" type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="vs-button vs-button--primary" disabled={save.isPending || !title.trim()}>
+            Save changes
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
