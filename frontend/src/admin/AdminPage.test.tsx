@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { envelope, mockFetch } from '../test/utils';
 import { ADMIN, renderAdmin } from './testSupport';
 
-const TABS = ['Users', 'Applications', 'Models', 'Images', 'Moderation', 'Safety', 'Generator', 'Rankings', 'Settings', 'Audit log'];
+const TABS = ['Users', 'Applications', 'Models', 'Images', 'Metadata fields', 'Moderation', 'Safety', 'Generator', 'Rankings', 'Settings', 'Audit log'];
 
 describe('AdminPage', () => {
   it('opens the users section at /admin and links every section', async () => {

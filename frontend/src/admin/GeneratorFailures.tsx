@@ -3,6 +3,7 @@ import { ErrorState } from '../components/ErrorState';
 import { Spinner } from '../components/Spinner';
 import { listFailures } from './adminApi';
 import { formatDateTime } from './format';
+import { OwnerName, RetryRequestButton, statusLabel } from './generatorRequestActions';
 import type { FailedJob } from './types';
 
 /** Failed and timed-out generation jobs, newest first, with the recorded detail. */
@@ -20,10 +21,13 @@ export default function GeneratorFailures() {
       ) : (
         <ul className="admin-compact-list" aria-label="Failed jobs">
           {list.items.map((job) => (
-            <li key={job.id} className="admin-failure">
+            <li key={job.id} className="admin-failure" aria-label={`Failed job ${job.id}`}>
               <div className="admin-card__head">
-                <span className="admin-badge is-danger">{job.status}</span>
+                <span className="admin-badge is-danger">{statusLabel(job.status)}</span>
                 <span>{job.request?.baseModel?.label ?? job.kind}</span>
+                <span>
+                  by <OwnerName userId={job.ownerId} />
+                </span>
                 {job.request?.width && job.request?.height && (
                   <span className="admin-muted">
                     {job.request.width}×{job.request.height}
@@ -40,6 +44,12 @@ export default function GeneratorFailures() {
                   <summary>Agent detail</summary>
                   <pre className="admin-pre">{job.agentError}</pre>
                 </details>
+              )}
+              {/* Diagnostic jobs have no request to run again; the server retries generations only. */}
+              {job.kind === 'generate' && (
+                <div className="admin-row-actions">
+                  <RetryRequestButton jobId={job.id} />
+                </div>
               )}
             </li>
           ))}

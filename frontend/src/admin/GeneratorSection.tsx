@@ -10,11 +10,12 @@ import GeneratorAgents from './GeneratorAgents';
 import GeneratorBlocks from './GeneratorBlocks';
 import GeneratorFailures from './GeneratorFailures';
 import GeneratorOptionsForm from './GeneratorOptionsForm';
+import GeneratorRequests from './GeneratorRequests';
 import type { AccessMode, GeneratorSettings, GeneratorSettingsChange } from './types';
 import { useAdminAction } from './useAdminAction';
 import { GENERATOR_SETTINGS_KEY, useSaveGeneratorSettings } from './useSaveGeneratorSettings';
 
-const QUEUE_KEY = ['admin', 'generator', 'queue'];
+const QUEUE_KEY = ['admin', 'generator', 'queue'];  // also refreshed by cancel/retry (generatorRequestActions)
 const QUEUE_POLL_MS = 5000;
 
 export default function GeneratorSection() {
@@ -36,6 +37,7 @@ export default function GeneratorSection() {
           <GeneratorOptionsForm settings={settings.data} />
         </>
       )}
+      <GeneratorRequests />
       <GeneratorBlocks />
       <GeneratorAgents />
       <GeneratorFailures />
@@ -81,7 +83,8 @@ function QueuePanel({ settings }: { settings: GeneratorSettings }) {
   const [declineNew, setDeclineNew] = useState(true);
   const [reason, setReason] = useState('');
   const [confirmClear, setConfirmClear] = useState(false);
-  const invalidate = [GENERATOR_SETTINGS_KEY, QUEUE_KEY];
+  // Clearing cancels waiting requests, so the requests list changes too.
+  const invalidate = [GENERATOR_SETTINGS_KEY, QUEUE_KEY, ['admin', 'generator', 'requests']];
   const pause = useAdminAction(() => pauseQueue(declineNew, reason.trim() || undefined), {
     success: 'Queue paused',
     invalidate,

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import { envelope, mockFetch, requestsTo } from '../test/utils';
+import { envelope, errorEnvelope, mockFetch, requestsTo } from '../test/utils';
 import { ADMIN, jsonBody, renderAdmin } from './testSupport';
 
 const CASE = {
@@ -35,10 +35,11 @@ const CASE = {
   decision: null,
 };
 
-function setup() {
+function setup(extra: Record<string, unknown> = {}) {
   let open = [CASE];
   const fetchMock = mockFetch({
     'GET /api/auth/me': ADMIN,
+    'GET /api/moderation/settings': { flagThreshold: 3, flagsPerHour: 20 },
     'GET /api/moderation/queue': () => envelope(open, { cursor: null }),
     'POST /api/moderation/image/img1/remove': () => {
       open = [];
@@ -48,6 +49,7 @@ function setup() {
       open = [];
       return envelope({ ...CASE, state: 'approved' });
     },
+    ...extra,
   });
   renderAdmin('moderation');
   return fetchMock;
@@ -84,5 +86,32 @@ describe('ModerationSection', () => {
     await userEvent.click(within(tile).getByRole('button', { name: 'Approve' }));
     await waitFor(() => expect(requestsTo(fetchMock, 'POST', '/api/moderation/image/img1/approve')).toHaveLength(1));
     expect(await jsonBody(requestsTo(fetchMock, 'POST', '/api/moderation/image/img1/approve')[0])).toEqual({});
+  });
+
+  it('saves the moderation settings and shows a refusal from the server', async () => {
+    let saves = 0;
+    const fetchMock = setup({
+      'PUT /api/moderation/settings': async (request: Request) => {
+        saves += 1;
+        return saves === 1
+          ? envelope(await jsonBody(request))
+          : errorEnvelope(400, 'VALIDATION_ERROR', 'flagThreshold must be between 1 and 100', 'flagThreshold');
+      },
+    });
+    const panel = await screen.findByRole('region', { name: 'Moderation settings' });
+    const threshold = await within(panel).findByRole('spinbutton', { name: 'Reports needed to hide' });
+    expect(threshold).toHaveValue(3);
+    expect(within(panel).getByRole('spinbutton', { name: 'Reports per member per hour' })).toHaveValue(20);
+    await userEvent.clear(threshold);
+    await userEvent.type(threshold, '5');
+    await userEvent.click(within(panel).getByRole('button', { name: 'Save moderation settings' }));
+    expect(await screen.findByText('Moderation settings saved')).toBeInTheDocument();
+    expect(await jsonBody(requestsTo(fetchMock, 'PUT', '/api/moderation/settings')[0])).toEqual({
+      flagThreshold: 5,
+      flagsPerHour: 20,
+    });
+
+    await userEvent.click(within(panel).getByRole('button', { name: 'Save moderation settings' }));
+    expect(await screen.findByText('flagThreshold must be between 1 and 100')).toBeInTheDocument();
   });
 });

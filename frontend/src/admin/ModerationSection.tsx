@@ -7,6 +7,7 @@ import { ErrorState } from '../components/ErrorState';
 import { Spinner } from '../components/Spinner';
 import { approveCase, moderationQueue, removeCase, type ModerationFilter } from './adminApi';
 import { FLAG_REASON_LABELS, formatDateTime } from './format';
+import ModerationSettingsPanel from './ModerationSettingsPanel';
 import type { AssetKind, ModerationCase } from './types';
 import { useAdminAction } from './useAdminAction';
 
@@ -24,6 +25,7 @@ export default function ModerationSection() {
       <div className="admin-section-head">
         <h2 id="admin-moderation-title">Moderation queue</h2>
       </div>
+      <ModerationSettingsPanel />
       <div className="admin-toolbar">
         <label className="admin-field">
           <span className="admin-field__label">Kind</span>

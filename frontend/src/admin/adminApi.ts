@@ -13,7 +13,9 @@ import type {
   CuratorApplication,
   ApplicationStatus,
   FailedJob,
+  GenerationRequest,
   GeneratorBlock,
+  JobStatus,
   GeneratorQueueSwitch,
   GeneratorSettings,
   GeneratorSettingsChange,
@@ -21,8 +23,10 @@ import type {
   KeywordCategory,
   KeywordList,
   MetadataField,
+  MetadataFieldInput,
   MetadataOperation,
   ModerationCase,
+  ModerationSettings,
   Page,
   QueueTelemetry,
   RankingSettings,
@@ -197,6 +201,24 @@ export function listMetadataFields(): Promise<MetadataField[]> {
   return data<MetadataField[]>(api.GET('/api/metadata/fields', {}));
 }
 
+export function createMetadataField(field: MetadataFieldInput): Promise<MetadataField> {
+  return data<MetadataField>(api.POST('/api/metadata/fields', { body: field }));
+}
+
+/** The type and slug of a field never change, so only the rest is sent. */
+export function updateMetadataField(
+  fieldId: string,
+  changes: Omit<MetadataFieldInput, 'type'>,
+): Promise<MetadataField> {
+  return data<MetadataField>(
+    api.PATCH('/api/metadata/fields/{field_id}', { params: { path: { field_id: fieldId } }, body: changes }),
+  );
+}
+
+export async function deleteMetadataField(fieldId: string): Promise<void> {
+  await unwrap(api.DELETE('/api/metadata/fields/{field_id}', { params: { path: { field_id: fieldId } } }));
+}
+
 // -- moderation -------------------------------------------------------------------------------
 
 export interface ModerationFilter {
@@ -230,6 +252,14 @@ export function removeCase(kind: AssetKind, assetId: string, note: string): Prom
       body: { note },
     }),
   );
+}
+
+export function getModerationSettings(): Promise<ModerationSettings> {
+  return data<ModerationSettings>(api.GET('/api/moderation/settings', {}));
+}
+
+export function putModerationSettings(settings: ModerationSettings): Promise<ModerationSettings> {
+  return data<ModerationSettings>(api.PUT('/api/moderation/settings', { body: settings }));
 }
 
 // -- safety -----------------------------------------------------------------------------------
@@ -331,6 +361,39 @@ export function setAgentEnabled(agentId: string, enabled: boolean): Promise<GpuA
 
 export function listFailures(cursor?: string): Promise<Page<FailedJob>> {
   return page<FailedJob>(api.GET('/api/generator/failures', { params: { query: { cursor: cursor || undefined } } }));
+}
+
+/** Everyone's generation requests, newest first; `statuses` empty = every status. */
+export function listAllRequests(statuses: JobStatus[], cursor?: string): Promise<Page<GenerationRequest>> {
+  return page<GenerationRequest>(
+    api.GET('/api/generator/requests', {
+      params: {
+        query: {
+          scope: 'all',
+          status: statuses.length ? statuses.join(',') : undefined,
+          cursor: cursor || undefined,
+        },
+      },
+    }),
+  );
+}
+
+export function cancelRequest(jobId: string): Promise<GenerationRequest> {
+  return data<GenerationRequest>(
+    api.POST('/api/generator/requests/{job_id}/cancel', { params: { path: { job_id: jobId } } }),
+  );
+}
+
+/** Queues a copy of a failed, timed-out or cancelled request for the same member (a new request id). */
+export function retryRequest(jobId: string): Promise<GenerationRequest> {
+  return data<GenerationRequest>(
+    api.POST('/api/generator/requests/{job_id}/retry', { params: { path: { job_id: jobId } } }),
+  );
+}
+
+/** One account; a deleted one only as its tombstone (`deleted: true`, no name). */
+export function getUser(userId: string): Promise<{ id: string; displayName?: string; deleted?: boolean }> {
+  return data(api.GET('/api/users/{user_id}', { params: { path: { user_id: userId } } }));
 }
 
 // -- rankings ---------------------------------------------------------------------------------

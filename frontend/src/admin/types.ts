@@ -118,14 +118,36 @@ export interface AssetCard {
 
 export type AssetListItem = AssetCard | InAuditPlaceholder;
 
+export type MetadataFieldType = 'text' | 'number' | 'boolean' | 'date' | 'url' | 'enum' | 'multi_enum';
+
+// A type alias, not an interface: the generated schema types config as an open object (index signature).
+export type MetadataFieldConfig = {
+  enumOptions?: string[];
+  /** Text fields only: values must match it in full when written. */
+  validationPattern?: string;
+  displayHint?: string;
+};
+
 export interface MetadataField {
   id: string;
   name: string;
   slug: string;
-  type: 'text' | 'number' | 'boolean' | 'date' | 'url' | 'enum' | 'multi_enum';
+  type: MetadataFieldType;
   isFilterable: boolean;
   isBrowsable: boolean;
-  config: { enumOptions?: string[]; displayHint?: string } | null;
+  config: MetadataFieldConfig | null;
+  sortOrder: number;
+  createdAt?: string | null;
+  updatedAt?: string | null;
+}
+
+/** Create and edit share it; the type is only sent on create (the server keeps it fixed). */
+export interface MetadataFieldInput {
+  name: string;
+  type: MetadataFieldType;
+  isFilterable: boolean;
+  isBrowsable: boolean;
+  config: MetadataFieldConfig;
   sortOrder: number;
 }
 
@@ -324,6 +346,47 @@ export interface FailedJob {
     width: number | null;
     height: number | null;
   };
+}
+
+export type JobStatus =
+  | 'pending'
+  | 'queued'
+  | 'dispatched'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'timed_out'
+  | 'cancelled';
+
+/** A generation request as GET /api/generator/requests lists it (summary form, admin view). */
+export interface GenerationRequest {
+  id: string;
+  kind: string;
+  status: JobStatus;
+  progress: number | null;
+  attempt: number;
+  createdAt: string | null;
+  updatedAt: string | null;
+  error: string | null;
+  agentError?: string | null;
+  ownerId: string;
+  stage: string | null;
+  retryOf: string | null;
+  renderIds: string[];
+  request?: {
+    prompt: string | null;
+    baseModel: { id: string | null; label: string | null };
+    width: number | null;
+    height: number | null;
+    batchSize?: number | null;
+  };
+}
+
+export interface ModerationSettings {
+  /** Reports by distinct members that hide an asset until it is reviewed. */
+  flagThreshold: number;
+  /** Reports one member may file per hour. */
+  flagsPerHour: number;
 }
 
 export interface RankingSettings {

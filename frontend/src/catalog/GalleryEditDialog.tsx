@@ -4,6 +4,7 @@ import { updateGallery, type GalleryChanges } from './catalogApi';
 import { moveItem, positionChanges } from './galleryOrder';
 import type { GalleryDetailData, GalleryEntry, Visibility } from './types';
 import { catalogKeys, useCatalogAction } from './useCatalogAction';
+import { useCoverUpload } from './useCoverUpload';
 
 /** The API takes at most this many entry changes per save. */
 const MAX_ENTRY_CHANGES = 80;
@@ -17,7 +18,7 @@ interface GalleryEditDialogProps {
 
 /** Title, description, visibility, entry order, cover and removals of a gallery, saved at once. */
 export default function GalleryEditDialog({ gallery, entries, onClose }: GalleryEditDialogProps) {
-  const ids = { title: useId(), description: useId(), visibility: useId() };
+  const ids = { title: useId(), description: useId(), visibility: useId(), cover: useId() };
   const editable = entries.slice(0, MAX_ENTRY_CHANGES);
   const [title, setTitle] = useState(gallery.title);
   const [description, setDescription] = useState(gallery.description ?? '');
@@ -26,6 +27,10 @@ export default function GalleryEditDialog({ gallery, entries, onClose }: Gallery
   const [removed, setRemoved] = useState<Set<string>>(new Set());
   const [coverId, setCoverId] = useState<string | null>(gallery.coverImageId);
   const keyOf = (e: GalleryEntry) => `${e.kind}:${e.assetId}`;
+  // An uploaded cover is already the gallery's cover once it is ready: adopt it so a later save
+  // does not send the previous choice back.
+  const coverUpload = useCoverUpload(gallery.id, (imageId) => setCoverId(imageId));
+  const coverState = coverUpload.state;
 
   function changes(): GalleryChanges {
     const out: GalleryChanges = {};
@@ -82,6 +87,35 @@ export default function GalleryEditDialog({ gallery, entries, onClose }: Gallery
           <option value="public">Public</option>
           <option value="private">Private</option>
         </select>
+
+        <h3>Cover</h3>
+        <div className="catalog-cover-editor">
+          {gallery.cover?.grid ? (
+            <img src={gallery.cover.grid} alt={`Cover of ${gallery.title}`} className="catalog-cover-editor__thumb" />
+          ) : (
+            <span className="catalog-muted">No cover yet.</span>
+          )}
+          <label htmlFor={ids.cover} className={`vs-button${coverUpload.busy ? ' is-disabled' : ''}`}>
+            Upload cover
+          </label>
+          <input
+            id={ids.cover}
+            type="file"
+            className="vs-visually-hidden"
+            accept="image/png,image/jpeg,image/webp,image/avif"
+            disabled={coverUpload.busy}
+            onChange={(e) => {
+              const file = e.target.files?.[0];
+              e.target.value = '';
+              if (file) void coverUpload.start(file);
+            }}
+          />
+        </div>
+        <p role="status" className={coverState.phase === 'error' ? 'catalog-error-text' : 'catalog-muted'}>
+          {coverState.phase === 'uploading' ? `Uploading cover… ${coverState.percent}%` : null}
+          {coverState.phase === 'processing' ? 'Processing the new cover…' : null}
+          {coverState.phase === 'done' || coverState.phase === 'error' ? coverState.message : null}
+        </p>
 
         <h3>Entries</h3>
         {entries.length > editable.length ? (
@@ -147,7 +181,7 @@ export default function GalleryEditDialog({ gallery, entries, onClose }: Gallery
           <button className="vs-button vs-button--small" type="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="vs-button vs-button--primary" disabled={save.isPending || !title.trim()}>
+          <button type="submit" className="vs-button vs-button--primary" disabled={save.isPending || coverUpload.busy || !title.trim()}>
             Save changes
           </button>
         </div>

@@ -9,6 +9,7 @@ import { ErrorState } from '../components/ErrorState';
 import { InAuditCard } from '../components/InAuditCard';
 import { Spinner } from '../components/Spinner';
 import { UserLink } from '../components/UserLink';
+import AddToGalleryDialog from './AddToGalleryDialog';
 import CommentsRail from './CommentsRail';
 import FlagDialog from './FlagDialog';
 import ImageEditDialog from './ImageEditDialog';
@@ -86,11 +87,13 @@ export default function Lightbox({ imageId, previousId, nextId, onNavigate, onCl
   );
 }
 
-type Panel = 'none' | 'edit' | 'flag' | 'delete';
+type Panel = 'none' | 'edit' | 'flag' | 'delete' | 'add-to-gallery';
 
 function LightboxBody({ image, onDeleted }: { image: ImageDetail; onDeleted: () => void }) {
-  const { user } = useAuth();
+  const { user, isCurator } = useAuth();
   const [panel, setPanel] = useState<Panel>('none');
+  // Owners and administrators (canEdit) who may also manage galleries (the entries API needs CURATOR).
+  const canAddToGallery = image.canEdit && isCurator;
   const canFlag = !!user && user.id !== image.owner?.id;
   const remove = useCatalogAction(() => deleteImage(image.id), {
     success: `“${image.title}” was deleted`,
@@ -126,6 +129,11 @@ function LightboxBody({ image, onDeleted }: { image: ImageDetail; onDeleted: () 
           {canFlag && (
             <button className="vs-button" type="button" onClick={() => setPanel('flag')}>
               Flag
+            </button>
+          )}
+          {canAddToGallery && (
+            <button className="vs-button" type="button" onClick={() => setPanel('add-to-gallery')}>
+              Add to gallery
             </button>
           )}
           {image.canEdit && (
@@ -226,6 +234,7 @@ function LightboxBody({ image, onDeleted }: { image: ImageDetail; onDeleted: () 
         <CommentsRail kind="image" assetId={image.id} collapsible />
       </div>
 
+      {panel === 'add-to-gallery' && <AddToGalleryDialog image={image} onClose={() => setPanel('none')} />}
       {panel === 'edit' && <ImageEditDialog image={image} onClose={() => setPanel('none')} />}
       {panel === 'flag' && (
         <FlagDialog kind="image" assetId={image.id} assetTitle={image.title} onClose={() => setPanel('none')} />

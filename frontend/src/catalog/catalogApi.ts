@@ -239,6 +239,57 @@ export function updateGallery(id: string, changes: GalleryChanges): Promise<Gall
   ).then((r) => r.data);
 }
 
+/** The viewer's own galleries by name, a full API page at a time (targets for adding and nesting). */
+export function listMyGalleries(userId: string, cursor?: string): Promise<Page<GalleryCard>> {
+  const params = { curator: userId, sort: 'name', cursor, pageSize: 100 };
+  return page(unwrap(api.GET('/api/galleries', { params: { query: params as never } })));
+}
+
+export interface NewGallery {
+  title: string;
+  description: string;
+  visibility: Visibility;
+  parentId: string | null;
+}
+
+export function createGallery(gallery: NewGallery): Promise<GalleryDetailData> {
+  return unwrap<GalleryDetailData>(api.POST('/api/galleries', { body: gallery })).then((r) => r.data);
+}
+
+/** Per item: `added`, `exists` (already in the gallery) or `duplicate` (repeated in the request). */
+export interface EntryReportItem {
+  kind: 'image' | 'model';
+  id: string;
+  status: 'added' | 'exists' | 'duplicate';
+}
+
+export interface AddEntriesReport {
+  added: number;
+  items: EntryReportItem[];
+}
+
+export function addGalleryEntries(
+  galleryId: string,
+  items: { kind: 'image' | 'model'; id: string; note?: string | null }[],
+): Promise<AddEntriesReport> {
+  return unwrap<AddEntriesReport>(
+    api.POST('/api/galleries/{gallery_id}/entries', { params: { path: { gallery_id: galleryId } }, body: { items } }),
+  ).then((r) => r.data);
+}
+
+export interface ImageProcessingStatus {
+  id: string;
+  status: 'processing' | 'ready' | 'error';
+  error: string | null;
+  placeholder?: boolean;
+}
+
+export function getImageStatus(id: string): Promise<ImageProcessingStatus> {
+  return unwrap<ImageProcessingStatus>(
+    api.GET('/api/images/{image_id}/status', { params: { path: { image_id: id } } }),
+  ).then((r) => r.data);
+}
+
 export function deleteGallery(id: string): Promise<unknown> {
   return unwrap(api.DELETE('/api/galleries/{gallery_id}', { params: { path: { gallery_id: id } } }));
 }

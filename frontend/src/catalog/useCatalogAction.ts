@@ -37,6 +37,8 @@ export const catalogKeys = {
   images: ['catalog', 'images'] as unknown[],
   image: (id: string) => ['catalog', 'image', id] as unknown[],
   galleries: ['catalog', 'galleries'] as unknown[],
+  /** The viewer's own galleries (add-to-gallery and parent choices); the prefix covers every user. */
+  myGalleries: (userId?: string) => (userId ? ['catalog', 'my-galleries', userId, 'all'] : ['catalog', 'my-galleries']) as unknown[],
   gallery: (id: string) => ['catalog', 'gallery', id] as unknown[],
   comments: (kind: string, id: string) => ['catalog', 'comments', kind, id] as unknown[],
   like: (kind: string, id: string) => ['catalog', 'like', kind, id] as unknown[],

@@ -110,7 +110,8 @@ export function GeneratorFormPanel({ settings, canSubmit, onSubmitted }: Props) 
         )}
       </Field>
 
-      <LoraPicker selected={form.loras} onChange={(loras) => change({ loras })} onInsertWord={onInsertWord} />
+      <LoraPicker selected={form.loras} onChange={(loras) => change({ loras })} onInsertWord={onInsertWord}
+                  baseModelType={settings.baseModels.find((m) => m.id === form.baseModel)?.type} />
 
       <Field label="Prompt" problem={problems.prompt}>
         {(p) => (

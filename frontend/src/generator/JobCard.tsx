@@ -3,7 +3,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router-dom";
 import { useToast } from "../components/Toast";
 import { ImportDialog } from "./ImportDialog";
-import { cancelRequest, fetchRequest, generatorKeys } from "./generatorApi";
+import { cancelRequest, fetchRequest, generatorKeys, retryRequest } from "./generatorApi";
 import { isActive, type GenerationJob } from "./types";
 
 export const JOB_POLL_MS = 2000;
@@ -31,20 +31,37 @@ export function needsPolling(job: GenerationJob | undefined): boolean {
   return job.status === "succeeded" && (!job.renders || job.renders.some((r) => r.status === "processing"));
 }
 
+/** Statuses an administrator can run again as a new request (the API refuses the others). */
+const RETRYABLE_STATUSES = ["failed", "timed_out", "cancelled"];
+
+export function canRetry(job: Pick<GenerationJob, "kind" | "status">, isAdmin: boolean): boolean {
+  return isAdmin && job.kind === "generate" && RETRYABLE_STATUSES.includes(job.status);
+}
+
+/** The job's error text worth showing: not while it runs, and not a bare repeat of its status. */
+export function jobErrorText(job: Pick<GenerationJob, "status" | "stage" | "error">): string | null {
+  if (!job.error || isActive(job.status)) return null;
+  return job.error.trim().toLowerCase() === statusLabel(job).toLowerCase() ? null : job.error;
+}
+
 interface JobCardProps {
   summary: GenerationJob;
   userId: string;
   canImport: boolean;
+  /** Administrators cancel anyone's active request and retry failed ones. */
+  isAdmin?: boolean;
 }
 
-export function JobCard({ summary, userId, canImport }: JobCardProps) {
+export function JobCard({ summary, userId, canImport, isAdmin = false }: JobCardProps) {
   const toast = useToast();
   const queryClient = useQueryClient();
   const [importing, setImporting] = useState(false);
   const [imported, setImported] = useState<{ galleryId: string; added: number } | null>(null);
   const [cancelling, setCancelling] = useState(false);
-  // The list holds summaries; the single-request answer adds renders and live progress.
-  const wantsDetail = isActive(summary.status) || summary.status === "succeeded";
+  const [retrying, setRetrying] = useState(false);
+  const [retried, setRetried] = useState(false);
+  // The list holds summaries; the single-request answer adds renders (and their errors) and live progress.
+  const wantsDetail = isActive(summary.status) || summary.status === "succeeded" || summary.renderIds.length > 0;
   const detail = useQuery({
     queryKey: generatorKeys.request(summary.id),
     queryFn: () => fetchRequest(summary.id),
@@ -57,6 +74,8 @@ export function JobCard({ summary, userId, canImport }: JobCardProps) {
   const readyRenders = renders.filter((r) => r.status === "ready");
   const request = job.request;
   const promptId = `job-${job.id}-prompt`;
+  const ownJob = job.ownerId === userId;
+  const errorText = jobErrorText(job);
 
   const cancel = async () => {
     setCancelling(true);
@@ -72,12 +91,32 @@ export function JobCard({ summary, userId, canImport }: JobCardProps) {
     }
   };
 
+  const retry = async () => {
+    setRetrying(true);
+    try {
+      await retryRequest(job.id);
+      setRetried(true);
+      void queryClient.invalidateQueries({ queryKey: ["generator", "requests"] });
+      void queryClient.invalidateQueries({ queryKey: generatorKeys.queue });
+      toast.success("Request queued again as a new request");
+    } catch (e) {
+      toast.error(e);
+    } finally {
+      setRetrying(false);
+    }
+  };
+
   return (
     <article className="gen-job" data-status={job.status} aria-labelledby={promptId} data-testid="generator-job">
       <header className="gen-job__head">
         <span className="gen-job__status" data-status={job.status}>{statusLabel(job)}</span>
         <time className="gen-job__time" dateTime={job.createdAt}>{new Date(job.createdAt).toLocaleString()}</time>
       </header>
+      {!ownJob && (
+        <p className="gen-job__owner">
+          <Link to={`/users/${encodeURIComponent(job.ownerId)}`}>Requester's profile</Link>
+        </p>
+      )}
       <p className="gen-job__prompt" id={promptId}>{request?.prompt ?? "Generation request"}</p>
       {request && (
         <p className="gen-job__facts">
@@ -99,7 +138,14 @@ export function JobCard({ summary, userId, canImport }: JobCardProps) {
           <div className="gen-job__fill" style={{ width: `${job.progress ?? 0}%` }} />
         </div>
       )}
-      {job.error && !active && job.status !== "cancelled" && <p className="gen-problem">{job.error}</p>}
+      {errorText && (
+        <p className="gen-problem gen-job__error" data-testid="generator-job-error">
+          <strong>Error:</strong> {errorText}
+        </p>
+      )}
+      {isAdmin && job.agentError && !active && (
+        <p className="gen-problem gen-job__error"><strong>GPU agent:</strong> {job.agentError}</p>
+      )}
       {renders.length > 0 && (
         <ul className="gen-job__renders" aria-label="Renders">
           {renders.map((r) => (
@@ -110,7 +156,7 @@ export function JobCard({ summary, userId, canImport }: JobCardProps) {
                        height={r.height ?? undefined} loading="lazy" />
                 </Link>
               ) : (
-                <span className="gen-render gen-render--waiting">
+                <span className={`gen-render ${r.status === "error" ? "gen-render--failed" : "gen-render--waiting"}`}>
                   {r.status === "error" ? `Render failed${r.error ? `: ${r.error}` : ""}` : "Processing render…"}
                 </span>
               )}
@@ -119,9 +165,13 @@ export function JobCard({ summary, userId, canImport }: JobCardProps) {
         </ul>
       )}
       <div className="gen-job__actions">
-        {active && (
+        {active && (ownJob || isAdmin) && (
           <button type="button" className="vs-button" onClick={cancel} disabled={cancelling}>Cancel</button>
         )}
+        {canRetry(job, isAdmin) && !retried && (
+          <button type="button" className="vs-button" onClick={retry} disabled={retrying}>Retry request</button>
+        )}
+        {retried && <span className="gen-hint" role="status">Queued again as a new request</span>}
         {canImport && job.status === "succeeded" && readyRenders.length > 0 && !imported && (
           <button type="button" className="vs-button" onClick={() => setImporting(true)}>Import to gallery</button>
         )}

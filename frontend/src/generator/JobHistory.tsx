@@ -21,7 +21,7 @@ export function JobHistory({ userId, isAdmin, isCurator }: JobHistoryProps) {
   return (
     <section className="gen-history" aria-labelledby="gen-history-heading">
       <div className="gen-history__head">
-        <h2 id="gen-history-heading">Your requests</h2>
+        <h2 id="gen-history-heading">{scope === "all" ? "Everyone's requests" : "Your requests"}</h2>
         {isAdmin && (
           <div className="gen-field gen-field--inline">
             <label htmlFor="gen-history-scope">Show</label>
@@ -43,7 +43,8 @@ export function JobHistory({ userId, isAdmin, isCurator }: JobHistoryProps) {
           {list.items.map((job) => (
             <li key={job.id}>
               {/* Only the owner's renders can be published, into the owner's galleries. */}
-              <JobCard summary={job} userId={userId} canImport={isCurator && job.ownerId === userId} />
+              <JobCard summary={job} userId={userId} canImport={isCurator && job.ownerId === userId}
+                       isAdmin={isAdmin} />
             </li>
           ))}
         </ul>

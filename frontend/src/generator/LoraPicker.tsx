@@ -1,6 +1,7 @@
 import { useEffect, useId, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { generatorKeys, searchLoras } from "./generatorApi";
+import { baseModelFilters, isCompatible } from "./loraCompatibility";
 import { MAX_LORAS, STRENGTH_MAX, STRENGTH_MIN, clampStrength } from "./generatorModel";
 import type { LoraChoice } from "./types";
 
@@ -17,21 +18,32 @@ interface LoraPickerProps {
   selected: LoraChoice[];
   onChange: (loras: LoraChoice[]) => void;
   onInsertWord: (word: string) => void;
+  /** Type of the chosen generator base model (SD1.5, SDXL, PonyXL…): results narrow to fitting LoRAs. */
+  baseModelType?: string | null;
   disabled?: boolean;
 }
 
-/** Search the catalog's LoRAs, pick up to 12, set each one's strength and use its trigger words. */
-export function LoraPicker({ selected, onChange, onInsertWord, disabled }: LoraPickerProps) {
+/**
+ * Search the catalog's LoRAs, pick up to 12, set each one's strength and use its trigger words.
+ * Results fit the chosen base model unless "Show all LoRAs" is ticked.
+ */
+export function LoraPicker({ selected, onChange, onInsertWord, baseModelType, disabled }: LoraPickerProps) {
   const [search, setSearch] = useState("");
+  const [showAll, setShowAll] = useState(false);
   const q = useDebounced(search.trim(), 250);
   const searchId = useId();
+  const filters = baseModelFilters(baseModelType);
+  const narrowed = filters !== null && !showAll;
+  const baseModels = narrowed ? filters : null;
   const results = useQuery({
-    queryKey: generatorKeys.loras(q),
-    queryFn: () => searchLoras(q),
+    queryKey: generatorKeys.loras(q, baseModels),
+    queryFn: () => searchLoras(q, baseModels),
     staleTime: 30_000,
   });
   const candidates = (results.data ?? []).filter(
-    (m) => !(m as { placeholder?: boolean }).placeholder && !selected.some((s) => s.modelId === m.id),
+    (m) => !(m as { placeholder?: boolean }).placeholder && !selected.some((s) => s.modelId === m.id)
+      // The API matches spellings exactly; this keeps odd ones (e.g. "Pony" tagged on an SD 1.5 LoRA) in check.
+      && (!narrowed || isCompatible(m.baseModel, baseModelType)),
   );
   const full = selected.length >= MAX_LORAS;
 
@@ -50,6 +62,11 @@ export function LoraPicker({ selected, onChange, onInsertWord, disabled }: LoraP
                 <button type="button" className="vs-button vs-button--small" aria-label={`Remove ${lora.name}`}
                         onClick={() => onChange(selected.filter((l) => l.modelId !== lora.modelId))}>Remove</button>
               </div>
+              {lora.baseModel !== undefined && !isCompatible(lora.baseModel, baseModelType) && (
+                <p className="gen-lora__mismatch">
+                  {lora.baseModel ? `Made for ${lora.baseModel}` : "Base model unknown"}: may not suit {baseModelType}
+                </p>
+              )}
               <div className="gen-lora__strength">
                 <label htmlFor={`${searchId}-${lora.modelId}`}>Strength {lora.name}</label>
                 <input
@@ -84,10 +101,18 @@ export function LoraPicker({ selected, onChange, onInsertWord, disabled }: LoraP
         <input id={searchId} type="search" value={search} placeholder="Title, tag or trigger word"
                onChange={(e) => setSearch(e.target.value)} />
       </div>
+      {filters !== null && (
+        <div className="gen-loras__filter">
+          <input id={`${searchId}-all`} type="checkbox" checked={showAll} onChange={(e) => setShowAll(e.target.checked)} />
+          <label htmlFor={`${searchId}-all`}>Show all LoRAs</label>
+          {narrowed && <span className="gen-hint">Showing LoRAs for {baseModelType}</span>}
+        </div>
+      )}
       {full && <p className="gen-hint">At most {MAX_LORAS} LoRAs per request.</p>}
       {results.isError && <p className="gen-problem" role="alert">LoRAs could not be loaded.</p>}
       {results.isSuccess && candidates.length === 0 && (
-        <p className="gen-hint">{q ? `No LoRA matches “${q}”.` : "No more LoRAs available."}</p>
+        <p className="gen-hint">{q ? `No LoRA matches “${q}”${narrowed ? ` for ${baseModelType}` : ""}.`
+            : narrowed ? `No more LoRAs for ${baseModelType}.` : "No more LoRAs available."}</p>
       )}
       {candidates.length > 0 && (
         <ul className="gen-loras__results" aria-label="LoRA search results">
@@ -99,7 +124,7 @@ export function LoraPicker({ selected, onChange, onInsertWord, disabled }: LoraP
                 disabled={full}
                 aria-label={`Add ${m.title}`}
                 onClick={() => onChange([...selected, {
-                  modelId: m.id, name: m.title, strength: 1, triggerWords: m.triggerWords ?? [],
+                  modelId: m.id, name: m.title, strength: 1, triggerWords: m.triggerWords ?? [], baseModel: m.baseModel ?? null,
                 }])}
               >
                 {m.previews?.grid && <img src={m.previews.grid} alt="" />}

@@ -8,7 +8,7 @@ export const generatorKeys = {
   queue: ["generator", "queue"] as const,
   requests: (scope: string) => ["generator", "requests", scope] as const,
   request: (id: string) => ["generator", "request", id] as const,
-  loras: (q: string) => ["generator", "loras", q] as const,
+  loras: (q: string, baseModels: string[] | null) => ["generator", "loras", q, baseModels] as const,
   galleries: (userId: string) => ["generator", "galleries", userId] as const,
 };
 
@@ -56,11 +56,24 @@ export async function importRenders(id: string, choice: ImportChoice): Promise<{
   }))).data;
 }
 
-/** LoRAs whose title, tags or trigger words match `q` (all LoRAs when empty). */
-export async function searchLoras(q: string): Promise<ModelSummary[]> {
-  return (await unwrap<ModelSummary[]>(api.GET("/api/models", {
-    params: { query: { type: "lora", q, pageSize: 12 } },
+export async function retryRequest(id: string): Promise<GenerationJob> {
+  return (await unwrap<GenerationJob>(api.POST("/api/generator/requests/{job_id}/retry", {
+    params: { path: { job_id: id } },
   }))).data;
+}
+
+/**
+ * LoRAs whose title, tags or trigger words match `q` (all LoRAs when empty). With `baseModels`,
+ * only LoRAs made for one of them: the API filters on one exact value, so each is asked for in
+ * parallel and the answers are merged in the given order without duplicates.
+ */
+export async function searchLoras(q: string, baseModels: string[] | null = null): Promise<ModelSummary[]> {
+  const page = async (baseModel: string | null) => (await unwrap<ModelSummary[]>(api.GET("/api/models", {
+    params: { query: { type: "lora", q, pageSize: 12, baseModel: baseModel ?? undefined } },
+  }))).data;
+  const pages = await Promise.all(baseModels ? baseModels.map(page) : [page(null)]);
+  const seen = new Set<string>();
+  return pages.flat().filter((m) => !seen.has(m.id) && Boolean(seen.add(m.id)));
 }
 
 export async function fetchMyGalleries(userId: string): Promise<{ id: string; title: string }[]> {

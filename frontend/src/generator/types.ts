@@ -72,7 +72,10 @@ export interface GenerationJob {
   createdAt: string;
   updatedAt: string;
   error: string | null;
+  /** Administrators only: what the GPU agent reported. */
+  agentError?: string | null;
   stage: string | null;
+  retryOf?: string | null;
   ownerId: string;
   request?: {
     prompt: string;
@@ -99,4 +102,6 @@ export interface LoraChoice {
   name: string;
   strength: number;
   triggerWords: string[];
+  /** The catalog's base model of the LoRA (null: unknown), to flag picks that do not fit the base model. */
+  baseModel?: string | null;
 }

@@ -5,6 +5,7 @@ import UsersSection from '../admin/UsersSection';
 import ApplicationsSection from '../admin/ApplicationsSection';
 import AssetsSection from '../admin/AssetsSection';
 import ModerationSection from '../admin/ModerationSection';
+import MetadataFieldsSection from '../admin/MetadataFieldsSection';
 import SafetySection from '../admin/SafetySection';
 import GeneratorSection from '../admin/GeneratorSection';
 import RankingsSection from '../admin/RankingsSection';
@@ -22,6 +23,7 @@ const SECTIONS = [
   { path: 'applications', label: 'Applications', element: <ApplicationsSection /> },
   { path: 'models', label: 'Models', element: <AssetsSection kind="model" /> },
   { path: 'images', label: 'Images', element: <AssetsSection kind="image" /> },
+  { path: 'metadata', label: 'Metadata fields', element: <MetadataFieldsSection /> },
   { path: 'moderation', label: 'Moderation', element: <ModerationSection /> },
   { path: 'safety', label: 'Safety', element: <SafetySection /> },
   { path: 'generator', label: 'Generator', element: <GeneratorSection /> },

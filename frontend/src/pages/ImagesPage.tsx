@@ -1,7 +1,8 @@
-import { useCallback, useMemo, useRef } from 'react';
+import { useCallback, useMemo, useRef, useState } from 'react';
 import { useLocation, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { useQueryClient } from '@tanstack/react-query';
 import { useApi, useCursorList } from '../api/hooks';
+import { useAuth } from '../auth/AuthContext';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorState } from '../components/ErrorState';
 import { InAuditCard } from '../components/InAuditCard';
@@ -14,6 +15,7 @@ import { usePageTitle } from '../components/usePageTitle';
 import FiltersBar from '../catalog/FiltersBar';
 import GalleryDetail from '../catalog/GalleryDetail';
 import Lightbox from '../catalog/Lightbox';
+import NewGalleryDialog from '../catalog/NewGalleryDialog';
 import { listGalleries, listImages, listTags } from '../catalog/catalogApi';
 import {
   IMAGE_SORTS,
@@ -90,6 +92,9 @@ export default function ImagesPage() {
 
 function ImagesExplorer({ onOpenImage }: { onOpenImage: (imageId: string, sequence: string[]) => void }) {
   usePageTitle('Images');
+  const { isCurator } = useAuth();
+  const navigate = useNavigate();
+  const [creatingGallery, setCreatingGallery] = useState(false);
   const [params, setParams] = useSearchParams();
   const search = params.toString();
   const query = useMemo(() => imageQueryFromParams(new URLSearchParams(search)), [search]);
@@ -116,7 +121,24 @@ function ImagesExplorer({ onOpenImage }: { onOpenImage: (imageId: string, sequen
       <header className="catalog-page__header">
         <h1>Images</h1>
         <p className="catalog-muted">Galleries and renders shared by the curators.</p>
+        {/* Curators and administrators (the API requires the CURATOR role). */}
+        {isCurator && (
+          <div className="catalog-model__owner-tools">
+            <button type="button" className="vs-button vs-button--primary" onClick={() => setCreatingGallery(true)}>
+              New gallery
+            </button>
+          </div>
+        )}
       </header>
+      {creatingGallery && (
+        <NewGalleryDialog
+          onClose={() => setCreatingGallery(false)}
+          onCreated={(gallery) => {
+            setCreatingGallery(false);
+            navigate(`/galleries/${gallery.id}`);
+          }}
+        />
+      )}
       <FiltersBar
         searchLabel="Search images"
         searchText={query.q ?? ''}
