@@ -1,13 +1,13 @@
 import { useState } from 'react';
 import { useCursorList } from '../api/hooks';
 import { EmptyState } from '../components/EmptyState';
-import { ErrorState } from '../components/ErrorState';
-import { Spinner } from '../components/Spinner';
 import { UserLink } from '../components/UserLink';
 import { approveApplication, listApplications, rejectApplication } from './adminApi';
 import { ROLE_LABELS, formatDateTime } from './format';
 import type { ApplicationStatus, CuratorApplication } from './types';
 import { useAdminAction } from './useAdminAction';
+import { DecisionReasonField, useDecisionReason } from './DecisionReason';
+import { ListBody, LoadMoreButton } from './ListParts';
 
 const REASON_MIN = 3;
 const REASON_MAX = 600;
@@ -38,53 +38,37 @@ export default function ApplicationsSection() {
           </select>
         </label>
       </div>
-      {list.error ? (
-        <ErrorState error={list.error} />
-      ) : list.isLoading ? (
-        <Spinner />
-      ) : list.items.length === 0 ? (
-        <EmptyState title={status === 'pending' ? 'No applications waiting' : `No ${status} applications`} />
-      ) : (
+      <ListBody
+        list={list}
+        isEmpty={list.items.length === 0}
+        empty={<EmptyState title={status === 'pending' ? 'No applications waiting' : `No ${status} applications`} />}
+      >
         <ul className="admin-cards" aria-label="Applications">
           {list.items.map((application) => (
             <ApplicationCard key={application.id} application={application} />
           ))}
         </ul>
-      )}
-      {list.hasNextPage && (
-        <button type="button" className="vs-button admin-more" onClick={() => list.fetchNextPage()}>
-          Load more applications
-        </button>
-      )}
+      </ListBody>
+      <LoadMoreButton list={list} label="Load more applications" />
     </section>
   );
 }
 
 function ApplicationCard({ application }: { application: CuratorApplication }) {
-  const [reason, setReason] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
+  // The applicant is shown the reason, so the server requires one to reject.
+  const reason = useDecisionReason(REASON_MIN, `A reason of at least ${REASON_MIN} characters is required to reject.`);
   const name = application.applicant.displayName ?? 'Deleted user';
   const invalidate = [['admin', 'applications']];
-  const approve = useAdminAction(() => approveApplication(application.id, reason.trim() || undefined), {
+  const approve = useAdminAction(() => approveApplication(application.id, reason.optional()), {
     success: `${name} is now a curator`,
     invalidate,
   });
-  const reject = useAdminAction(() => rejectApplication(application.id, reason.trim()), {
+  const reject = useAdminAction(() => rejectApplication(application.id, reason.value.trim()), {
     success: `Application of ${name} rejected`,
     invalidate,
   });
   const pending = application.status === 'pending';
   const reasonId = `application-reason-${application.id}`;
-
-  function onReject() {
-    // The applicant is shown the reason, so the server requires one; say so before asking it.
-    if (reason.trim().length < REASON_MIN) {
-      setProblem(`A reason of at least ${REASON_MIN} characters is required to reject.`);
-      return;
-    }
-    setProblem(null);
-    reject.mutate(undefined);
-  }
 
   return (
     <li className="admin-card" aria-label={`Application from ${name}`}>
@@ -107,21 +91,13 @@ function ApplicationCard({ application }: { application: CuratorApplication }) {
       <blockquote className="admin-quote">{application.message}</blockquote>
       {pending ? (
         <>
-          <label className="admin-field__label" htmlFor={reasonId}>
-            Decision reason
-          </label>
-          <textarea
+          <DecisionReasonField
             id={reasonId}
-            rows={2}
+            label="Decision reason"
             maxLength={REASON_MAX}
-            value={reason}
-            aria-invalid={problem ? true : undefined}
-            aria-describedby={`${reasonId}-hint`}
-            onChange={(e) => setReason(e.target.value)}
+            hint="Required to reject (the applicant sees it); optional when approving."
+            reason={reason}
           />
-          <p id={`${reasonId}-hint`} className={problem ? 'admin-error' : 'admin-hint'} role={problem ? 'alert' : undefined}>
-            {problem ?? 'Required to reject (the applicant sees it); optional when approving.'}
-          </p>
           <div className="admin-row-actions">
             <button
               type="button"
@@ -131,7 +107,12 @@ function ApplicationCard({ application }: { application: CuratorApplication }) {
             >
               Approve
             </button>
-            <button type="button" className="vs-button vs-button--danger" disabled={approve.isPending || reject.isPending} onClick={onReject}>
+            <button
+              type="button"
+              className="vs-button vs-button--danger"
+              disabled={approve.isPending || reject.isPending}
+              onClick={() => reason.require(() => reject.mutate(undefined))}
+            >
               Reject
             </button>
           </div>

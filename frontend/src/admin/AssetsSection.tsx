@@ -3,12 +3,11 @@ import { Link } from 'react-router-dom';
 import { useCursorList } from '../api/hooks';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { EmptyState } from '../components/EmptyState';
-import { ErrorState } from '../components/ErrorState';
-import { Spinner } from '../components/Spinner';
 import { bulkDeleteAssets, listAssets, setAssetVisibility, type AssetFilter } from './adminApi';
 import BulkMetadataDialog from './BulkMetadataDialog';
 import type { AssetCard, AssetKind, AssetListItem, Visibility } from './types';
 import { useAdminAction } from './useAdminAction';
+import { ListBody, LoadMoreButton, useSelection } from './ListParts';
 
 const MAX_BULK = 100;
 
@@ -24,7 +23,7 @@ export default function AssetsSection({ kind }: { kind: AssetKind }) {
   const [filter, setFilter] = useState<AssetFilter>({ q: '', visibility: '' });
   const listKey = ['admin', 'assets', kind];
   const list = useCursorList<AssetListItem>([...listKey, filter], (cursor) => listAssets(kind, filter, cursor));
-  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const { selected, setSelected, toggle } = useSelection();
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [editingMetadata, setEditingMetadata] = useState(false);
 
@@ -36,15 +35,6 @@ export default function AssetsSection({ kind }: { kind: AssetKind }) {
       setConfirmDelete(false);
     },
   });
-
-  function toggle(id: string, on: boolean) {
-    setSelected((current) => {
-      const next = new Set(current);
-      if (on) next.add(id);
-      else next.delete(id);
-      return next;
-    });
-  }
 
   function search(event: FormEvent) {
     event.preventDefault();
@@ -112,13 +102,7 @@ export default function AssetsSection({ kind }: { kind: AssetKind }) {
         </button>
       </div>
 
-      {list.error ? (
-        <ErrorState error={list.error} />
-      ) : list.isLoading ? (
-        <Spinner />
-      ) : items.length === 0 ? (
-        <EmptyState title={`No ${words.many} match`} />
-      ) : (
+      <ListBody list={list} isEmpty={items.length === 0} empty={<EmptyState title={`No ${words.many} match`} />}>
         <ul className="admin-grid" aria-label={words.title}>
           {items.map((item) => (
             <AssetTile
@@ -133,12 +117,8 @@ export default function AssetsSection({ kind }: { kind: AssetKind }) {
             />
           ))}
         </ul>
-      )}
-      {list.hasNextPage && (
-        <button type="button" className="vs-button admin-more" onClick={() => list.fetchNextPage()}>
-          Load more {words.many}
-        </button>
-      )}
+      </ListBody>
+      <LoadMoreButton list={list} label={`Load more ${words.many}`} />
 
       {confirmDelete && (
         <ConfirmDialog

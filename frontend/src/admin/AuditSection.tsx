@@ -1,11 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { useCursorList } from '../api/hooks';
 import { EmptyState } from '../components/EmptyState';
-import { ErrorState } from '../components/ErrorState';
-import { Spinner } from '../components/Spinner';
 import { listAudit, type AuditFilter } from './adminApi';
 import { formatDateTime } from './format';
 import type { AuditEntry } from './types';
+import { ListBody, LoadMoreButton } from './ListParts';
 
 /** Actions the API records (the filter also accepts any other action name). */
 const KNOWN_ACTIONS = [
@@ -66,13 +65,7 @@ export default function AuditSection() {
           Apply filters
         </button>
       </form>
-      {list.error ? (
-        <ErrorState error={list.error} />
-      ) : list.isLoading ? (
-        <Spinner />
-      ) : list.items.length === 0 ? (
-        <EmptyState title="No audit entries" />
-      ) : (
+      <ListBody list={list} isEmpty={list.items.length === 0} empty={<EmptyState title="No audit entries" />}>
         <div className="admin-table-wrap">
           <table className="admin-table">
             <caption className="vs-visually-hidden">Audit entries, newest first</caption>
@@ -124,12 +117,8 @@ export default function AuditSection() {
             </tbody>
           </table>
         </div>
-      )}
-      {list.hasNextPage && (
-        <button type="button" className="vs-button admin-more" onClick={() => list.fetchNextPage()}>
-          Load more entries
-        </button>
-      )}
+      </ListBody>
+      <LoadMoreButton list={list} label="Load more entries" />
     </section>
   );
 }

@@ -6,6 +6,7 @@ import { Spinner } from '../components/Spinner';
 import { bulkSetMetadata, listMetadataFields } from './adminApi';
 import type { MetadataField, MetadataOperation, MetadataValue } from './types';
 import { useAdminAction } from './useAdminAction';
+import { DialogFormActions } from './FormParts';
 
 interface Row {
   key: number;
@@ -120,14 +121,11 @@ export default function BulkMetadataDialog({ modelIds, onClose, invalidateKey }:
           >
             Add another field
           </button>
-          <div className="admin-dialog-actions">
-            <button className="vs-button" type="button" onClick={onClose}>
-              Cancel
-            </button>
-            <button type="submit" className="vs-button vs-button--primary" disabled={save.isPending}>
-              Apply to {modelIds.length} {modelIds.length === 1 ? 'model' : 'models'}
-            </button>
-          </div>
+          <DialogFormActions
+            onCancel={onClose}
+            submitLabel={`Apply to ${modelIds.length} ${modelIds.length === 1 ? 'model' : 'models'}`}
+            disabled={save.isPending}
+          />
         </form>
       )}
     </Dialog>

@@ -1,13 +1,12 @@
 import { useState, type FormEvent } from 'react';
 import { useCursorList } from '../api/hooks';
-import { ErrorState } from '../components/ErrorState';
-import { Spinner } from '../components/Spinner';
 import { UserLink } from '../components/UserLink';
 import { blockUser, listBlocks, unblockUser } from './adminApi';
 import { formatDateTime } from './format';
 import type { AdminUser, GeneratorBlock } from './types';
 import UserPicker from './UserPicker';
 import { useAdminAction } from './useAdminAction';
+import { ListBody, LoadMoreButton } from './ListParts';
 
 const BLOCKS_KEY = ['admin', 'generator', 'blocks'];
 
@@ -37,13 +36,7 @@ export default function GeneratorBlocks() {
   return (
     <section className="admin-panel" aria-labelledby="generator-blocks-title">
       <h3 id="generator-blocks-title">Blocked users</h3>
-      {list.error ? (
-        <ErrorState error={list.error} />
-      ) : list.isLoading ? (
-        <Spinner />
-      ) : list.items.length === 0 ? (
-        <p className="admin-muted">Nobody is blocked.</p>
-      ) : (
+      <ListBody list={list} isEmpty={list.items.length === 0} empty={<p className="admin-muted">Nobody is blocked.</p>}>
         <ul className="admin-compact-list" aria-label="Blocked users">
           {list.items.map((b) => {
             const name = b.user?.displayName ?? b.userId;
@@ -65,12 +58,8 @@ export default function GeneratorBlocks() {
             );
           })}
         </ul>
-      )}
-      {list.hasNextPage && (
-        <button type="button" className="vs-button admin-more" onClick={() => list.fetchNextPage()}>
-          Load more blocks
-        </button>
-      )}
+      </ListBody>
+      <LoadMoreButton list={list} label="Load more blocks" />
       <form className="admin-form admin-form--row" onSubmit={submit}>
         <UserPicker label="User to block" value={user} onChange={setUser} />
         <label className="admin-field">

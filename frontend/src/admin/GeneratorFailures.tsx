@@ -1,10 +1,9 @@
 import { useCursorList } from '../api/hooks';
-import { ErrorState } from '../components/ErrorState';
-import { Spinner } from '../components/Spinner';
 import { listFailures } from './adminApi';
 import { formatDateTime } from './format';
 import { OwnerName, RetryRequestButton, statusLabel } from './generatorRequestActions';
 import type { FailedJob } from './types';
+import { ListBody, LoadMoreButton } from './ListParts';
 
 /** Failed and timed-out generation jobs, newest first, with the recorded detail. */
 export default function GeneratorFailures() {
@@ -12,13 +11,7 @@ export default function GeneratorFailures() {
   return (
     <section className="admin-panel" aria-labelledby="generator-failures-title">
       <h3 id="generator-failures-title">Failure log</h3>
-      {list.error ? (
-        <ErrorState error={list.error} />
-      ) : list.isLoading ? (
-        <Spinner />
-      ) : list.items.length === 0 ? (
-        <p className="admin-muted">No failed jobs.</p>
-      ) : (
+      <ListBody list={list} isEmpty={list.items.length === 0} empty={<p className="admin-muted">No failed jobs.</p>}>
         <ul className="admin-compact-list" aria-label="Failed jobs">
           {list.items.map((job) => (
             <li key={job.id} className="admin-failure" aria-label={`Failed job ${job.id}`}>
@@ -54,12 +47,8 @@ export default function GeneratorFailures() {
             </li>
           ))}
         </ul>
-      )}
-      {list.hasNextPage && (
-        <button type="button" className="vs-button admin-more" onClick={() => list.fetchNextPage()}>
-          Load more failures
-        </button>
-      )}
+      </ListBody>
+      <LoadMoreButton list={list} label="Load more failures" />
     </section>
   );
 }

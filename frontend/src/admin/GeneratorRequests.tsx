@@ -1,7 +1,5 @@
 import { useState } from 'react';
 import { useCursorList } from '../api/hooks';
-import { ErrorState } from '../components/ErrorState';
-import { Spinner } from '../components/Spinner';
 import { listAllRequests } from './adminApi';
 import { formatDateTime } from './format';
 import {
@@ -15,6 +13,7 @@ import {
   statusTone,
 } from './generatorRequestActions';
 import type { GenerationRequest, JobStatus } from './types';
+import { ListBody, LoadMoreButton } from './ListParts';
 
 const PROMPT_EXCERPT = 140;
 const POLL_MS = 10_000;
@@ -60,29 +59,14 @@ export default function GeneratorRequests() {
           </select>
         </label>
       </div>
-      {list.error ? (
-        <ErrorState error={list.error} />
-      ) : list.isLoading ? (
-        <Spinner />
-      ) : list.items.length === 0 ? (
-        <p className="admin-muted">No requests.</p>
-      ) : (
+      <ListBody list={list} isEmpty={list.items.length === 0} empty={<p className="admin-muted">No requests.</p>}>
         <ul className="admin-compact-list" aria-label="Generation requests">
           {list.items.map((job) => (
             <RequestRow key={job.id} job={job} />
           ))}
         </ul>
-      )}
-      {list.hasNextPage && (
-        <button
-          type="button"
-          className="vs-button admin-more"
-          disabled={list.isFetchingNextPage}
-          onClick={() => list.fetchNextPage()}
-        >
-          Load more requests
-        </button>
-      )}
+      </ListBody>
+      <LoadMoreButton list={list} label="Load more requests" disabled={list.isFetchingNextPage} />
     </section>
   );
 }

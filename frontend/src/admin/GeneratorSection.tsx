@@ -14,6 +14,7 @@ import GeneratorRequests from './GeneratorRequests';
 import type { AccessMode, GeneratorSettings, GeneratorSettingsChange } from './types';
 import { useAdminAction } from './useAdminAction';
 import { GENERATOR_SETTINGS_KEY, useSaveGeneratorSettings } from './useSaveGeneratorSettings';
+import { SwitchField } from './FormParts';
 
 const QUEUE_KEY = ['admin', 'generator', 'queue'];  // also refreshed by cancel/retry (generatorRequestActions)
 const QUEUE_POLL_MS = 5000;
@@ -52,16 +53,12 @@ function AccessPanel({ settings }: { settings: GeneratorSettings }) {
     <section className="admin-panel" aria-labelledby="generator-access-title">
       <h3 id="generator-access-title">Access</h3>
       <div className="admin-inline-form">
-        <label className="admin-switch">
-          <input
-            type="checkbox"
-            role="switch"
-            checked={settings.enabled}
-            disabled={save.isPending}
-            onChange={(e) => change({ enabled: e.target.checked })}
-          />
-          Generator enabled
-        </label>
+        <SwitchField
+          label="Generator enabled"
+          checked={settings.enabled}
+          disabled={save.isPending}
+          onChange={(enabled) => change({ enabled })}
+        />
         <label className="admin-field">
           <span className="admin-field__label">Access mode</span>
           <select

@@ -7,6 +7,7 @@ import { Spinner } from '../components/Spinner';
 import { createMetadataField, deleteMetadataField, listMetadataFields, updateMetadataField } from './adminApi';
 import type { MetadataField, MetadataFieldConfig, MetadataFieldInput, MetadataFieldType } from './types';
 import { useAdminAction } from './useAdminAction';
+import { EditDeleteActions, RowFormActions } from './FormParts';
 
 // Every screen that reads the field definitions (the model editor and explorer filters use the catalog key).
 const FIELD_KEYS = [['admin', 'metadata-fields'], ['catalog', 'metadata-fields']];
@@ -142,24 +143,11 @@ export default function MetadataFieldsSection() {
                 ) : (
                   <>
                     <FieldSummary field={field} />
-                    <span className="admin-row-actions">
-                      <button
-                        type="button"
-                        className="vs-button"
-                        aria-label={`Edit field ${field.name}`}
-                        onClick={() => setEditing(field.id)}
-                      >
-                        Edit
-                      </button>
-                      <button
-                        type="button"
-                        className="vs-button vs-button--danger"
-                        aria-label={`Delete field ${field.name}`}
-                        onClick={() => setDeleting(field)}
-                      >
-                        Delete
-                      </button>
-                    </span>
+                    <EditDeleteActions
+                      name={`field ${field.name}`}
+                      onEdit={() => setEditing(field.id)}
+                      onDelete={() => setDeleting(field)}
+                    />
                   </>
                 )}
               </li>
@@ -323,16 +311,7 @@ function FieldForm({
           {problem}
         </p>
       )}
-      <div className="admin-row-actions">
-        {onCancel && (
-          <button type="button" className="vs-button" onClick={onCancel}>
-            Cancel
-          </button>
-        )}
-        <button type="submit" className="vs-button vs-button--primary" disabled={busy}>
-          {submitLabel}
-        </button>
-      </div>
+      <RowFormActions submitLabel={submitLabel} busy={busy} onCancel={onCancel} />
     </form>
   );
 }

@@ -3,13 +3,13 @@ import { Link } from 'react-router-dom';
 import { useCursorList } from '../api/hooks';
 import { Dialog } from '../components/Dialog';
 import { EmptyState } from '../components/EmptyState';
-import { ErrorState } from '../components/ErrorState';
-import { Spinner } from '../components/Spinner';
 import { approveCase, moderationQueue, removeCase, type ModerationFilter } from './adminApi';
 import { FLAG_REASON_LABELS, formatDateTime } from './format';
 import ModerationSettingsPanel from './ModerationSettingsPanel';
 import type { AssetKind, ModerationCase } from './types';
 import { useAdminAction } from './useAdminAction';
+import { DecisionReasonField, useDecisionReason } from './DecisionReason';
+import { ListBody, LoadMoreButton } from './ListParts';
 
 const NOTE_MIN = 3;
 const NOTE_MAX = 1000;
@@ -47,24 +47,14 @@ export default function ModerationSection() {
           </select>
         </label>
       </div>
-      {list.error ? (
-        <ErrorState error={list.error} />
-      ) : list.isLoading ? (
-        <Spinner />
-      ) : list.items.length === 0 ? (
-        <EmptyState title="Nothing to review" />
-      ) : (
+      <ListBody list={list} isEmpty={list.items.length === 0} empty={<EmptyState title="Nothing to review" />}>
         <ul className="admin-grid admin-grid--wide" aria-label="Cases">
           {list.items.map((c) => (
             <CaseTile key={`${c.kind}:${c.assetId}`} item={c} onDetails={() => setDetails(c)} />
           ))}
         </ul>
-      )}
-      {list.hasNextPage && (
-        <button type="button" className="vs-button admin-more" onClick={() => list.fetchNextPage()}>
-          Load more cases
-        </button>
-      )}
+      </ListBody>
+      <LoadMoreButton list={list} label="Load more cases" />
       {details && <CaseDetails item={details} onClose={() => setDetails(null)} />}
     </section>
   );
@@ -111,14 +101,14 @@ function ReporterChips({ item }: { item: ModerationCase }) {
 }
 
 function CaseTile({ item, onDetails }: { item: ModerationCase; onDetails: () => void }) {
-  const [note, setNote] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
+  // Removal is permanent and audited, so the server requires a note to remove.
+  const note = useDecisionReason(NOTE_MIN, `A note of at least ${NOTE_MIN} characters is required to remove.`);
   const title = caseTitle(item);
-  const approve = useAdminAction(() => approveCase(item.kind, item.assetId, note.trim() || undefined), {
+  const approve = useAdminAction(() => approveCase(item.kind, item.assetId, note.optional()), {
     success: `${title} approved`,
     invalidate: [QUEUE_KEY],
   });
-  const remove = useAdminAction(() => removeCase(item.kind, item.assetId, note.trim()), {
+  const remove = useAdminAction(() => removeCase(item.kind, item.assetId, note.value.trim()), {
     success: `${title} removed`,
     invalidate: [QUEUE_KEY],
   });
@@ -126,16 +116,6 @@ function CaseTile({ item, onDetails }: { item: ModerationCase; onDetails: () => 
   const noteId = `moderation-note-${item.kind}-${item.assetId}`;
   const thumbnail = item.asset?.thumbnail?.grid ?? item.asset?.thumbnail?.preview;
   const link = item.kind === 'model' ? `/models/${item.assetId}` : `/images/${item.assetId}`;
-
-  function onRemove() {
-    // Removal is permanent and audited, so the server requires a note; say so before asking it.
-    if (note.trim().length < NOTE_MIN) {
-      setProblem(`A note of at least ${NOTE_MIN} characters is required to remove.`);
-      return;
-    }
-    setProblem(null);
-    remove.mutate(undefined);
-  }
 
   return (
     <li className="admin-case" aria-label={title}>
@@ -159,26 +139,23 @@ function CaseTile({ item, onDetails }: { item: ModerationCase; onDetails: () => 
         </p>
         <ReasonChips item={item} />
         <ReporterChips item={item} />
-        <label className="admin-field__label" htmlFor={noteId}>
-          Moderation note
-        </label>
-        <textarea
+        <DecisionReasonField
           id={noteId}
-          rows={2}
+          label="Moderation note"
           maxLength={NOTE_MAX}
-          value={note}
-          aria-invalid={problem ? true : undefined}
-          aria-describedby={`${noteId}-hint`}
-          onChange={(e) => setNote(e.target.value)}
+          hint="Required to remove; recorded in the audit log."
+          reason={note}
         />
-        <p id={`${noteId}-hint`} className={problem ? 'admin-error' : 'admin-hint'} role={problem ? 'alert' : undefined}>
-          {problem ?? 'Required to remove; recorded in the audit log.'}
-        </p>
         <div className="admin-row-actions">
           <button type="button" className="vs-button vs-button--primary" disabled={busy} onClick={() => approve.mutate(undefined)}>
             Approve
           </button>
-          <button type="button" className="vs-button vs-button--danger" disabled={busy} onClick={onRemove}>
+          <button
+            type="button"
+            className="vs-button vs-button--danger"
+            disabled={busy}
+            onClick={() => note.require(() => remove.mutate(undefined))}
+          >
             Remove
           </button>
           <button className="vs-button" type="button" onClick={onDetails} aria-label={`Details of ${title}`}>

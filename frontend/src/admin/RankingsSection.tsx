@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useApi } from '../api/hooks';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorState } from '../components/ErrorState';
@@ -15,14 +15,17 @@ import {
   type RankAction,
 } from './adminApi';
 import { formatDateTime } from './format';
-import type { AdminUser, RankTier, TierInput } from './types';
+import type { AdminUser, RankingSettings, RankTier, TierInput } from './types';
 import UserPicker from './UserPicker';
+import { EditDeleteActions, RowFormActions, SettingsForm, WholeNumberField, useServerDraft } from './FormParts';
 import { useAdminAction } from './useAdminAction';
 
 const SETTINGS_KEY = ['admin', 'rankings', 'settings'];
 const TIERS_KEY = ['admin', 'rankings', 'tiers'];
 const MAX_WEIGHT = 1000;
 const POLL_MS = 3000;
+
+type Weights = Pick<RankingSettings, 'modelWeight' | 'galleryWeight' | 'imageWeight'>;
 
 export default function RankingsSection() {
   return (
@@ -42,68 +45,59 @@ function WeightsPanel() {
     // Scores are recomputed in the background after a change: follow it until it is done.
     refetchInterval: (query) => (query.state.data?.recompute?.status === 'running' ? POLL_MS : false),
   });
-  const [draft, setDraft] = useState({ modelWeight: 0, galleryWeight: 0, imageWeight: 0 });
-  useEffect(() => {
-    if (settings.data) {
-      const { modelWeight, galleryWeight, imageWeight } = settings.data;
-      setDraft({ modelWeight, galleryWeight, imageWeight });
-    }
-  }, [settings.data]);
+  const [draft, setDraft] = useServerDraft(settings.data, ({ modelWeight, galleryWeight, imageWeight }): Weights => ({
+    modelWeight,
+    galleryWeight,
+    imageWeight,
+  }));
   const save = useAdminAction(putRankingWeights, {
     success: 'Weights saved; scores are being recomputed',
     invalidate: [SETTINGS_KEY],
   });
   const recompute = settings.data?.recompute;
 
-  const field = (key: keyof typeof draft, label: string) => (
-    <label className="admin-field">
-      <span className="admin-field__label">{label}</span>
-      <input
-        type="number"
-        min={0}
-        max={MAX_WEIGHT}
-        step={1}
-        required
-        value={draft[key]}
-        onChange={(e) => setDraft((d) => ({ ...d, [key]: Number(e.target.value) }))}
-      />
-    </label>
+  const field = (weights: Weights, key: keyof Weights, label: string) => (
+    <WholeNumberField
+      label={label}
+      min={0}
+      max={MAX_WEIGHT}
+      value={weights[key]}
+      onChange={(value) => setDraft({ ...weights, [key]: value })}
+    />
   );
 
   return (
     <section className="admin-panel" aria-labelledby="ranking-weights-title">
       <h3 id="ranking-weights-title">Score weights</h3>
       <p className="admin-hint">Points a curator earns for each public model, gallery and image.</p>
-      {settings.error ? (
-        <ErrorState error={settings.error} />
-      ) : !settings.data ? (
-        <Spinner />
-      ) : (
-        <>
-          <form
-            className="admin-inline-form"
-            onSubmit={(e) => {
-              e.preventDefault();
-              save.mutate(draft);
-            }}
-          >
-            {field('modelWeight', 'Model weight')}
-            {field('galleryWeight', 'Gallery weight')}
-            {field('imageWeight', 'Image weight')}
+      <SettingsForm
+        error={settings.error}
+        draft={draft}
+        onSave={(weights) => save.mutate(weights)}
+        after={
+          <>
+            {settings.data?.isFallback && <p className="admin-muted">The default weights are in use.</p>}
+            {recompute?.status && (
+              <p className="admin-muted" aria-live="polite">
+                Recompute {recompute.status}
+                {typeof recompute.processed === 'number' && ` · ${recompute.processed} accounts`}
+                {recompute.finishedAt && ` · finished ${formatDateTime(recompute.finishedAt)}`}
+              </p>
+            )}
+          </>
+        }
+      >
+        {(weights) => (
+          <>
+            {field(weights, 'modelWeight', 'Model weight')}
+            {field(weights, 'galleryWeight', 'Gallery weight')}
+            {field(weights, 'imageWeight', 'Image weight')}
             <button type="submit" className="vs-button vs-button--primary" disabled={save.isPending}>
               Save weights
             </button>
-          </form>
-          {settings.data.isFallback && <p className="admin-muted">The default weights are in use.</p>}
-          {recompute?.status && (
-            <p className="admin-muted" aria-live="polite">
-              Recompute {recompute.status}
-              {typeof recompute.processed === 'number' && ` · ${recompute.processed} accounts`}
-              {recompute.finishedAt && ` · finished ${formatDateTime(recompute.finishedAt)}`}
-            </p>
-          )}
-        </>
-      )}
+          </>
+        )}
+      </SettingsForm>
     </section>
   );
 }
@@ -153,16 +147,7 @@ function TierForm({
         <input type="checkbox" checked={tier.isActive} onChange={(e) => setTier({ ...tier, isActive: e.target.checked })} />
         Active
       </label>
-      <div className="admin-row-actions">
-        {onCancel && (
-          <button type="button" className="vs-button" onClick={onCancel}>
-            Cancel
-          </button>
-        )}
-        <button type="submit" className="vs-button vs-button--primary" disabled={busy}>
-          {submitLabel}
-        </button>
-      </div>
+      <RowFormActions submitLabel={submitLabel} busy={busy} onCancel={onCancel} />
     </form>
   );
 }
@@ -219,19 +204,11 @@ function TiersPanel() {
                     {tier.description && <span className="admin-muted"> — {tier.description}</span>}
                   </span>
                   {!fallback && (
-                    <span className="admin-row-actions">
-                      <button type="button" className="vs-button" aria-label={`Edit tier ${tier.label}`} onClick={() => setEditing(tier.id)}>
-                        Edit
-                      </button>
-                      <button
-                        type="button"
-                        className="vs-button vs-button--danger"
-                        aria-label={`Delete tier ${tier.label}`}
-                        onClick={() => setDeleting(tier)}
-                      >
-                        Delete
-                      </button>
-                    </span>
+                    <EditDeleteActions
+                      name={`tier ${tier.label}`}
+                      onEdit={() => setEditing(tier.id)}
+                      onDelete={() => setDeleting(tier)}
+                    />
                   )}
                 </>
               )}

@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useApi } from '../api/hooks';
 import { ErrorState } from '../components/ErrorState';
 import { Spinner } from '../components/Spinner';
@@ -12,7 +12,8 @@ import {
   startRecalculation,
 } from './adminApi';
 import { formatDateTime } from './format';
-import type { KeywordCategory, KeywordList, Recalculation, Thresholds } from './types';
+import type { KeywordCategory, KeywordList, Recalculation } from './types';
+import { SettingsForm, WholeNumberField, useServerDraft } from './FormParts';
 import { useAdminAction } from './useAdminAction';
 
 const KEYWORDS_KEY = ['admin', 'safety', 'keywords'];
@@ -135,10 +136,7 @@ function KeywordPanel({
 
 function ThresholdsPanel() {
   const current = useApi(THRESHOLDS_KEY, getThresholds);
-  const [draft, setDraft] = useState<Thresholds | null>(null);
-  useEffect(() => {
-    if (current.data) setDraft(current.data.thresholds);
-  }, [current.data]);
+  const [draft, setDraft] = useServerDraft(current.data, (data) => data.thresholds);
   const save = useAdminAction(putThresholds, {
     success: (r) => (r.recalculation ? 'Thresholds saved; models are being re-evaluated' : 'Thresholds saved'),
     invalidate: [THRESHOLDS_KEY, RECALCULATION_KEY],
@@ -151,47 +149,29 @@ function ThresholdsPanel() {
         How many training images tagged with an adult or illegal keyword make a model adult or flag it. 0 disables the
         check.
       </p>
-      {current.error ? (
-        <ErrorState error={current.error} />
-      ) : !draft ? (
-        <Spinner />
-      ) : (
-        <form
-          className="admin-inline-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            save.mutate(draft);
-          }}
-        >
-          <label className="admin-field">
-            <span className="admin-field__label">Adult threshold</span>
-            <input
-              type="number"
+      <SettingsForm error={current.error} draft={draft} onSave={(d) => save.mutate(d)}>
+        {(d) => (
+          <>
+            <WholeNumberField
+              label="Adult threshold"
               min={0}
               max={MAX_THRESHOLD}
-              step={1}
-              required
-              value={draft.adult}
-              onChange={(e) => setDraft({ ...draft, adult: Number(e.target.value) })}
+              value={d.adult}
+              onChange={(adult) => setDraft({ ...d, adult })}
             />
-          </label>
-          <label className="admin-field">
-            <span className="admin-field__label">Illegal threshold</span>
-            <input
-              type="number"
+            <WholeNumberField
+              label="Illegal threshold"
               min={0}
               max={MAX_THRESHOLD}
-              step={1}
-              required
-              value={draft.illegal}
-              onChange={(e) => setDraft({ ...draft, illegal: Number(e.target.value) })}
+              value={d.illegal}
+              onChange={(illegal) => setDraft({ ...d, illegal })}
             />
-          </label>
-          <button type="submit" className="vs-button vs-button--primary" disabled={save.isPending}>
-            Save thresholds
-          </button>
-        </form>
-      )}
+            <button type="submit" className="vs-button vs-button--primary" disabled={save.isPending}>
+              Save thresholds
+            </button>
+          </>
+        )}
+      </SettingsForm>
     </section>
   );
 }

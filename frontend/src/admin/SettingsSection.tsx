@@ -5,6 +5,7 @@ import { Spinner } from '../components/Spinner';
 import { getSiteSettings, patchSiteSettings, type SiteSettingsChange } from './adminApi';
 import type { ServiceEndpoint, SiteSettings } from './types';
 import { useAdminAction } from './useAdminAction';
+import { SwitchField } from './FormParts';
 
 const SETTINGS_KEY = ['admin', 'site-settings'];
 const MAX_ENDPOINTS = 20;
@@ -78,24 +79,8 @@ function SettingsForm({ settings }: { settings: SiteSettings }) {
           <span className="admin-field__label">Site title</span>
           <input required maxLength={120} value={siteTitle} onChange={(e) => setSiteTitle(e.target.value)} />
         </label>
-        <label className="admin-switch">
-          <input
-            type="checkbox"
-            role="switch"
-            checked={allowRegistration}
-            onChange={(e) => setAllowRegistration(e.target.checked)}
-          />
-          Registration open
-        </label>
-        <label className="admin-switch">
-          <input
-            type="checkbox"
-            role="switch"
-            checked={maintenanceMode}
-            onChange={(e) => setMaintenanceMode(e.target.checked)}
-          />
-          Maintenance mode
-        </label>
+        <SwitchField label="Registration open" checked={allowRegistration} onChange={setAllowRegistration} />
+        <SwitchField label="Maintenance mode" checked={maintenanceMode} onChange={setMaintenanceMode} />
         {maintenanceMode && (
           <p className="admin-warning">
             In maintenance mode only administrators can use the site; everyone else sees the maintenance screen.

@@ -5,6 +5,7 @@ import { ROLE_LABELS } from './format';
 import type { AdminUser, ContentMode, CreatedUser, Role } from './types';
 import UserPicker from './UserPicker';
 import { useAdminAction } from './useAdminAction';
+import { DialogFormActions } from './FormParts';
 
 const USERS_KEY = ['admin', 'users'];
 
@@ -88,26 +89,13 @@ export function CreateUserDialog({ onClose }: { onClose: () => void }) {
           <span className="admin-field__label">Display name</span>
           <input required minLength={2} maxLength={160} value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
         </label>
-        <label className="admin-field">
-          <span className="admin-field__label">Password (optional)</span>
-          <input
-            type="password"
-            minLength={8}
-            maxLength={256}
-            autoComplete="new-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-          <span className="admin-hint">Leave empty to generate one; it is shown once.</span>
-        </label>
-        <div className="admin-dialog-actions">
-          <button className="vs-button" type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="vs-button vs-button--primary" disabled={create.isPending}>
-            Create account
-          </button>
-        </div>
+        <NewPasswordField
+          label="Password (optional)"
+          hint="Leave empty to generate one; it is shown once."
+          value={password}
+          onChange={setPassword}
+        />
+        <DialogFormActions onCancel={onClose} submitLabel="Create account" disabled={create.isPending} />
       </form>
     </Dialog>
   );
@@ -172,26 +160,13 @@ export function EditUserDialog({ user, isSelf, onClose }: { user: AdminUser; isS
           <input type="checkbox" checked={isActive} disabled={isSelf} onChange={(e) => setIsActive(e.target.checked)} />
           Active (may sign in)
         </label>
-        <label className="admin-field">
-          <span className="admin-field__label">Reset password</span>
-          <input
-            type="password"
-            minLength={8}
-            maxLength={256}
-            autoComplete="new-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-          <span className="admin-hint">Optional. A reset signs the account out everywhere.</span>
-        </label>
-        <div className="admin-dialog-actions">
-          <button className="vs-button" type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="vs-button vs-button--primary" disabled={save.isPending}>
-            Save changes
-          </button>
-        </div>
+        <NewPasswordField
+          label="Reset password"
+          hint="Optional. A reset signs the account out everywhere."
+          value={password}
+          onChange={setPassword}
+        />
+        <DialogFormActions onCancel={onClose} submitLabel="Save changes" disabled={save.isPending} />
       </form>
     </Dialog>
   );
@@ -270,15 +245,38 @@ export function DeleteUsersDialog({ users, onClose, onDeleted }: DeleteUsersDial
           <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed(e.target.checked)} />I understand that
           this is permanent
         </label>
-        <div className="admin-dialog-actions">
-          <button className="vs-button" type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="vs-button vs-button--danger" disabled={!ready || remove.isPending}>
-            {users.length === 1 ? 'Delete account' : 'Delete accounts'}
-          </button>
-        </div>
+        <DialogFormActions
+          onCancel={onClose}
+          submitLabel={users.length === 1 ? 'Delete account' : 'Delete accounts'}
+          disabled={!ready || remove.isPending}
+          danger
+        />
       </form>
     </Dialog>
+  );
+}
+
+interface NewPasswordFieldProps {
+  label: string;
+  hint: string;
+  value: string;
+  onChange: (password: string) => void;
+}
+
+/** An optional new password for an account; the server's length limits apply. */
+function NewPasswordField({ label, hint, value, onChange }: NewPasswordFieldProps) {
+  return (
+    <label className="admin-field">
+      <span className="admin-field__label">{label}</span>
+      <input
+        type="password"
+        minLength={8}
+        maxLength={256}
+        autoComplete="new-password"
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      />
+      <span className="admin-hint">{hint}</span>
+    </label>
   );
 }

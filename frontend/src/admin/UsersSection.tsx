@@ -1,15 +1,14 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useCursorList } from '../api/hooks';
 import { useAuth } from '../auth/AuthContext';
-import { ErrorState } from '../components/ErrorState';
 import { EmptyState } from '../components/EmptyState';
-import { Spinner } from '../components/Spinner';
 import { UserLink } from '../components/UserLink';
 import { listUsers, updateUser, type UserFilter } from './adminApi';
 import { ROLE_LABELS, formatDateTime } from './format';
 import type { AdminUser, Role } from './types';
 import { CreateUserDialog, DeleteUsersDialog, EditUserDialog } from './UserDialogs';
 import { useAdminAction } from './useAdminAction';
+import { ListBody, LoadMoreButton, useSelection } from './ListParts';
 
 const MAX_BULK = 100;
 const DELETION_POLL_MS = 3000;
@@ -28,7 +27,7 @@ export default function UsersSection() {
     refetchInterval: watchDeletions ? DELETION_POLL_MS : false,
   });
   useEffect(() => setWatchDeletions(list.items.some(deletionInProgress)), [list.items]);
-  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const { selected, setSelected, toggle } = useSelection();
   const [creating, setCreating] = useState(false);
   const [editing, setEditing] = useState<AdminUser | null>(null);
   const [deleting, setDeleting] = useState<AdminUser[] | null>(null);
@@ -41,15 +40,6 @@ export default function UsersSection() {
   const users = list.items;
   const selectable = useMemo(() => users.filter((u) => u.id !== me?.id && !u.deletion), [users, me?.id]);
   const selectedUsers = users.filter((u) => selected.has(u.id));
-
-  function toggle(id: string, on: boolean) {
-    setSelected((current) => {
-      const next = new Set(current);
-      if (on) next.add(id);
-      else next.delete(id);
-      return next;
-    });
-  }
 
   function search(event: FormEvent) {
     event.preventDefault();
@@ -115,13 +105,7 @@ export default function UsersSection() {
         </div>
       )}
 
-      {list.error ? (
-        <ErrorState error={list.error} />
-      ) : list.isLoading ? (
-        <Spinner />
-      ) : users.length === 0 ? (
-        <EmptyState title="No accounts match" />
-      ) : (
+      <ListBody list={list} isEmpty={users.length === 0} empty={<EmptyState title="No accounts match" />}>
         <div className="admin-table-wrap">
           <table className="admin-table">
             <caption className="vs-visually-hidden">Accounts</caption>
@@ -211,12 +195,8 @@ export default function UsersSection() {
             </tbody>
           </table>
         </div>
-      )}
-      {list.hasNextPage && (
-        <button type="button" className="vs-button admin-more" onClick={() => list.fetchNextPage()}>
-          Load more accounts
-        </button>
-      )}
+      </ListBody>
+      <LoadMoreButton list={list} label="Load more accounts" />
 
       {creating && <CreateUserDialog onClose={() => setCreating(false)} />}
       {editing && <EditUserDialog user={editing} isSelf={editing.id === me?.id} onClose={() => setEditing(null)} />}

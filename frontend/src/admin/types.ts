@@ -329,10 +329,10 @@ export interface RegisteredAgent {
   token: string;
 }
 
-export interface FailedJob {
+/** What the admin lists show of a generation job and the request behind it. */
+interface JobSummary {
   id: string;
   kind: string;
-  status: string;
   attempt: number;
   createdAt: string | null;
   updatedAt: string | null;
@@ -345,7 +345,12 @@ export interface FailedJob {
     baseModel: { id: string | null; label: string | null };
     width: number | null;
     height: number | null;
+    batchSize?: number | null;
   };
+}
+
+export interface FailedJob extends JobSummary {
+  status: string;
 }
 
 export type JobStatus =
@@ -359,27 +364,11 @@ export type JobStatus =
   | 'cancelled';
 
 /** A generation request as GET /api/generator/requests lists it (summary form, admin view). */
-export interface GenerationRequest {
-  id: string;
-  kind: string;
+export interface GenerationRequest extends JobSummary {
   status: JobStatus;
   progress: number | null;
-  attempt: number;
-  createdAt: string | null;
-  updatedAt: string | null;
-  error: string | null;
-  agentError?: string | null;
-  ownerId: string;
-  stage: string | null;
   retryOf: string | null;
   renderIds: string[];
-  request?: {
-    prompt: string | null;
-    baseModel: { id: string | null; label: string | null };
-    width: number | null;
-    height: number | null;
-    batchSize?: number | null;
-  };
 }
 
 export interface ModerationSettings {

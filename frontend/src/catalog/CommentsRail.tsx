@@ -14,6 +14,7 @@ import {
   postComment,
   setCommentLike,
 } from './catalogApi';
+import { FormActions } from './EditFields';
 import type { CommentData } from './types';
 import { catalogKeys, useCatalogAction } from './useCatalogAction';
 
@@ -87,7 +88,6 @@ interface CommentFormProps {
 }
 
 function CommentForm({ kind, assetId, label, submitLabel, parentId, onDone }: CommentFormProps) {
-  const inputId = useId();
   const [content, setContent] = useState('');
   const send = useCatalogAction((text: string) => postComment(kind, assetId, text, parentId), {
     invalidate: [catalogKeys.comments(kind, assetId)],
@@ -96,37 +96,19 @@ function CommentForm({ kind, assetId, label, submitLabel, parentId, onDone }: Co
       onDone?.();
     },
   });
-  const text = content.trim();
 
   return (
-    <form
-      className="catalog-comment-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (text) send.mutate(text);
-      }}
-    >
-      <label htmlFor={inputId} className={parentId ? 'vs-visually-hidden' : undefined}>
-        {label}
-      </label>
-      <textarea
-        id={inputId}
-        value={content}
-        rows={parentId ? 2 : 3}
-        maxLength={2000}
-        onChange={(e) => setContent(e.target.value)}
-      />
-      <div className="catalog-form__actions">
-        {onDone && (
-          <button className="vs-button vs-button--small" type="button" onClick={onDone}>
-            Cancel
-          </button>
-        )}
-        <button type="submit" className="vs-button vs-button--primary" disabled={!text || send.isPending}>
-          {submitLabel}
-        </button>
-      </div>
-    </form>
+    <CommentTextForm
+      label={label}
+      hideLabel={!!parentId}
+      content={content}
+      onContent={setContent}
+      rows={parentId ? 2 : 3}
+      submitLabel={submitLabel}
+      busy={send.isPending}
+      onSubmit={(text) => send.mutate(text)}
+      onCancel={onDone}
+    />
   );
 }
 
@@ -244,33 +226,63 @@ function EditCommentForm({
   comment: CommentData;
   onDone: () => void;
 }) {
-  const inputId = useId();
   const [content, setContent] = useState(comment.content);
   const save = useCatalogAction((text: string) => editComment(kind, assetId, comment.id, text), {
     invalidate: [catalogKeys.comments(kind, assetId)],
     onSuccess: onDone,
   });
+  return (
+    <CommentTextForm
+      label="Edit comment"
+      hideLabel
+      content={content}
+      onContent={setContent}
+      rows={3}
+      submitLabel="Save comment"
+      busy={save.isPending}
+      onSubmit={(text) => save.mutate(text)}
+      onCancel={onDone}
+    />
+  );
+}
+
+interface CommentTextFormProps {
+  label: string;
+  /** Replies and edits sit right under the comment they belong to, so their label is for screen readers only. */
+  hideLabel: boolean;
+  content: string;
+  onContent: (content: string) => void;
+  rows: number;
+  submitLabel: string;
+  busy: boolean;
+  /** Called with the trimmed text; blank text is not sent. */
+  onSubmit: (text: string) => void;
+  onCancel?: () => void;
+}
+
+/** The comment text box with its Cancel and submit buttons, shared by new comments, replies and edits. */
+function CommentTextForm(props: CommentTextFormProps) {
+  const { label, hideLabel, content, onContent, rows, submitLabel, busy, onSubmit, onCancel } = props;
+  const inputId = useId();
   const text = content.trim();
   return (
     <form
       className="catalog-comment-form"
       onSubmit={(e) => {
         e.preventDefault();
-        if (text) save.mutate(text);
+        if (text) onSubmit(text);
       }}
     >
-      <label htmlFor={inputId} className="vs-visually-hidden">
-        Edit comment
+      <label htmlFor={inputId} className={hideLabel ? 'vs-visually-hidden' : undefined}>
+        {label}
       </label>
-      <textarea id={inputId} value={content} rows={3} maxLength={2000} onChange={(e) => setContent(e.target.value)} />
-      <div className="catalog-form__actions">
-        <button className="vs-button vs-button--small" type="button" onClick={onDone}>
-          Cancel
-        </button>
-        <button type="submit" className="vs-button vs-button--primary" disabled={!text || save.isPending}>
-          Save comment
-        </button>
-      </div>
+      <textarea id={inputId} value={content} rows={rows} maxLength={2000} onChange={(e) => onContent(e.target.value)} />
+      <FormActions
+        onCancel={onCancel}
+        cancelClassName="vs-button vs-button--small"
+        submitLabel={submitLabel}
+        submitDisabled={!text || busy}
+      />
     </form>
   );
 }

@@ -4,6 +4,7 @@ import { FLAG_REASON_LABELS } from '../admin/format';
 import { flagAsset } from './catalogApi';
 import type { FlagReason } from './types';
 import { useCatalogAction } from './useCatalogAction';
+import { FormActions } from './EditFields';
 
 interface FlagDialogProps {
   kind: 'model' | 'image';
@@ -47,14 +48,7 @@ export default function FlagDialog({ kind, assetId, assetTitle, onClose }: FlagD
         </select>
         <label htmlFor={detailsId}>Details (optional)</label>
         <textarea id={detailsId} value={details} maxLength={1000} rows={4} onChange={(e) => setDetails(e.target.value)} />
-        <div className="catalog-form__actions">
-          <button className="vs-button" type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="vs-button vs-button--primary" disabled={report.isPending}>
-            Send report
-          </button>
-        </div>
+        <FormActions onCancel={onClose} submitLabel="Send report" submitDisabled={report.isPending} />
       </form>
     </Dialog>
   );

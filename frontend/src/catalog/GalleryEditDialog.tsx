@@ -2,8 +2,9 @@ import { useId, useState } from 'react';
 import { Dialog } from '../components/Dialog';
 import { updateGallery, type GalleryChanges } from './catalogApi';
 import { moveItem, positionChanges } from './galleryOrder';
-import type { GalleryDetailData, GalleryEntry, Visibility } from './types';
+import type { GalleryDetailData, GalleryEntry } from './types';
 import { catalogKeys, useCatalogAction } from './useCatalogAction';
+import { DetailsFields, FormActions, GALLERY_TEXT, submitChanges, useDetailsDraft } from './EditFields';
 import { useCoverUpload } from './useCoverUpload';
 
 /** The API takes at most this many entry changes per save. */
@@ -18,11 +19,10 @@ interface GalleryEditDialogProps {
 
 /** Title, description, visibility, entry order, cover and removals of a gallery, saved at once. */
 export default function GalleryEditDialog({ gallery, entries, onClose }: GalleryEditDialogProps) {
-  const ids = { title: useId(), description: useId(), visibility: useId(), cover: useId() };
+  const coverInputId = useId();
   const editable = entries.slice(0, MAX_ENTRY_CHANGES);
-  const [title, setTitle] = useState(gallery.title);
-  const [description, setDescription] = useState(gallery.description ?? '');
-  const [visibility, setVisibility] = useState<Visibility>(gallery.visibility);
+  // Galleries have no tags: pass only the fields the form edits.
+  const details = useDetailsDraft({ title: gallery.title, description: gallery.description, visibility: gallery.visibility });
   const [order, setOrder] = useState<GalleryEntry[]>(editable);
   const [removed, setRemoved] = useState<Set<string>>(new Set());
   const [coverId, setCoverId] = useState<string | null>(gallery.coverImageId);
@@ -33,10 +33,7 @@ export default function GalleryEditDialog({ gallery, entries, onClose }: Gallery
   const coverState = coverUpload.state;
 
   function changes(): GalleryChanges {
-    const out: GalleryChanges = {};
-    if (title.trim() !== gallery.title) out.title = title.trim();
-    if (description !== (gallery.description ?? '')) out.description = description;
-    if (visibility !== gallery.visibility) out.visibility = visibility;
+    const out: GalleryChanges = details.changes();
     if (coverId && coverId !== gallery.coverImageId && !removed.has(`image:${coverId}`)) out.coverImageId = coverId;
     const kept = order.filter((e) => !removed.has(keyOf(e)));
     const keptOriginal = editable.filter((e) => !removed.has(keyOf(e)));
@@ -63,30 +60,8 @@ export default function GalleryEditDialog({ gallery, entries, onClose }: Gallery
 
   return (
     <Dialog open title={`Edit ${gallery.title}`} onClose={onClose} size="large" closeOnBackdrop={false}>
-      <form
-        className="catalog-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const body = changes();
-          if (Object.keys(body).length === 0) onClose();
-          else save.mutate(body);
-        }}
-      >
-        <label htmlFor={ids.title}>Title</label>
-        <input id={ids.title} value={title} required maxLength={200} onChange={(e) => setTitle(e.target.value)} />
-        <label htmlFor={ids.description}>Description</label>
-        <textarea
-          id={ids.description}
-          value={description}
-          rows={3}
-          maxLength={1500}
-          onChange={(e) => setDescription(e.target.value)}
-        />
-        <label htmlFor={ids.visibility}>Visibility</label>
-        <select id={ids.visibility} value={visibility} onChange={(e) => setVisibility(e.target.value as Visibility)}>
-          <option value="public">Public</option>
-          <option value="private">Private</option>
-        </select>
+      <form className="catalog-form" onSubmit={submitChanges(changes, save.mutate, onClose)}>
+        <DetailsFields draft={details} limits={GALLERY_TEXT} />
 
         <h3>Cover</h3>
         <div className="catalog-cover-editor">
@@ -95,11 +70,11 @@ export default function GalleryEditDialog({ gallery, entries, onClose }: Gallery
           ) : (
             <span className="catalog-muted">No cover yet.</span>
           )}
-          <label htmlFor={ids.cover} className={`vs-button${coverUpload.busy ? ' is-disabled' : ''}`}>
+          <label htmlFor={coverInputId} className={`vs-button${coverUpload.busy ? ' is-disabled' : ''}`}>
             Upload cover
           </label>
           <input
-            id={ids.cover}
+            id={coverInputId}
             type="file"
             className="vs-visually-hidden"
             accept="image/png,image/jpeg,image/webp,image/avif"
@@ -177,14 +152,12 @@ export default function GalleryEditDialog({ gallery, entries, onClose }: Gallery
             );
           })}
         </ol>
-        <div className="catalog-form__actions">
-          <button className="vs-button vs-button--small" type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="vs-button vs-button--primary" disabled={save.isPending || coverUpload.busy || !title.trim()}>
-            Save changes
-          </button>
-        </div>
+        <FormActions
+          onCancel={onClose}
+          cancelClassName="vs-button vs-button--small"
+          submitLabel="Save changes"
+          submitDisabled={save.isPending || coverUpload.busy || !details.title.trim()}
+        />
       </form>
     </Dialog>
   );

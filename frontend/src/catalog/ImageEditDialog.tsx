@@ -3,10 +3,10 @@ import { useAuth } from '../auth/AuthContext';
 import UserPicker from '../admin/UserPicker';
 import type { AdminUser } from '../admin/types';
 import { Dialog } from '../components/Dialog';
-import { parseList } from './ModelEditDialog';
+import { DetailsFields, FormActions, IMAGE_TEXT, submitChanges, useDetailsDraft } from './EditFields';
 import { updateImage, type ImageChanges } from './catalogApi';
 import Tabs from './Tabs';
-import type { ImageDetail, Visibility } from './types';
+import type { ImageDetail } from './types';
 import { catalogKeys, useCatalogAction } from './useCatalogAction';
 
 type TabId = 'details' | 'prompts' | 'ownership';
@@ -14,23 +14,15 @@ type TabId = 'details' | 'prompts' | 'ownership';
 /** The owner's (or an administrator's) edit form for an image; saves only what changed. */
 export default function ImageEditDialog({ image, onClose }: { image: ImageDetail; onClose: () => void }) {
   const { isAdmin } = useAuth();
-  const ids = { title: useId(), description: useId(), tags: useId(), visibility: useId(), prompt: useId(), negative: useId() };
+  const ids = { prompt: useId(), negative: useId() };
   const [tab, setTab] = useState<TabId>('details');
-  const [title, setTitle] = useState(image.title);
-  const [description, setDescription] = useState(image.description ?? '');
-  const [tags, setTags] = useState(image.tags.join(', '));
-  const [visibility, setVisibility] = useState<Visibility>(image.visibility);
+  const details = useDetailsDraft(image);
   const [prompt, setPrompt] = useState(image.prompt ?? '');
   const [negativePrompt, setNegativePrompt] = useState(image.negativePrompt ?? '');
   const [newOwner, setNewOwner] = useState<AdminUser | null>(null);
 
   function changes(): ImageChanges {
-    const out: ImageChanges = {};
-    if (title.trim() !== image.title) out.title = title.trim();
-    if (description !== (image.description ?? '')) out.description = description;
-    const tagList = parseList(tags);
-    if (tagList.join('\n') !== image.tags.join('\n')) out.tags = tagList;
-    if (visibility !== image.visibility) out.visibility = visibility;
+    const out: ImageChanges = details.changes();
     if (prompt !== (image.prompt ?? '')) out.prompt = prompt;
     if (negativePrompt !== (image.negativePrompt ?? '')) out.negativePrompt = negativePrompt;
     if (newOwner && newOwner.id !== image.owner?.id) out.ownerId = newOwner.id;
@@ -51,40 +43,11 @@ export default function ImageEditDialog({ image, onClose }: { image: ImageDetail
 
   return (
     <Dialog open title={`Edit ${image.title}`} onClose={onClose} closeOnBackdrop={false}>
-      <form
-        className="catalog-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const body = changes();
-          if (Object.keys(body).length === 0) onClose();
-          else save.mutate(body);
-        }}
-      >
+      <form className="catalog-form" onSubmit={submitChanges(changes, save.mutate, onClose)}>
         <Tabs label="Image settings" tabs={tabs} active={tab} onChange={setTab}>
           {tab === 'details' && (
             <>
-              <label htmlFor={ids.title}>Title</label>
-              <input id={ids.title} value={title} required maxLength={200} onChange={(e) => setTitle(e.target.value)} />
-              <label htmlFor={ids.description}>Description</label>
-              <textarea
-                id={ids.description}
-                value={description}
-                rows={4}
-                maxLength={5000}
-                onChange={(e) => setDescription(e.target.value)}
-              />
-              <label htmlFor={ids.tags}>Tags (comma separated)</label>
-              <input id={ids.tags} value={tags} onChange={(e) => setTags(e.target.value)} />
-              <label htmlFor={ids.visibility}>Visibility</label>
-              <select
-                id={ids.visibility}
-                value={visibility}
-                disabled={image.inAudit}
-                onChange={(e) => setVisibility(e.target.value as Visibility)}
-              >
-                <option value="public">Public</option>
-                <option value="private">Private</option>
-              </select>
+              <DetailsFields draft={details} limits={IMAGE_TEXT} visibilityLocked={image.inAudit} />
             </>
           )}
           {tab === 'prompts' && (
@@ -110,14 +73,11 @@ export default function ImageEditDialog({ image, onClose }: { image: ImageDetail
             />
           )}
         </Tabs>
-        <div className="catalog-form__actions">
-          <button className="vs-button" type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="vs-button vs-button--primary" disabled={save.isPending || !title.trim()}>
-            Save changes
-          </button>
-        </div>
+        <FormActions
+          onCancel={onClose}
+          submitLabel="Save changes"
+          submitDisabled={save.isPending || !details.title.trim()}
+        />
       </form>
     </Dialog>
   );

@@ -7,6 +7,7 @@ import { ErrorState } from '../components/ErrorState';
 import { linkModelToGallery, listGalleries } from './catalogApi';
 import type { ModelDetail } from './types';
 import { catalogKeys, useCatalogAction } from './useCatalogAction';
+import { FormActions } from './EditFields';
 
 /** Adds a model to one of the viewer's galleries, with an optional note. */
 export default function LinkGalleryDialog({ model, onClose }: { model: ModelDetail; onClose: () => void }) {
@@ -52,14 +53,7 @@ export default function LinkGalleryDialog({ model, onClose }: { model: ModelDeta
         </select>
         <label htmlFor={noteId}>Note (optional)</label>
         <textarea id={noteId} value={note} maxLength={600} rows={3} onChange={(e) => setNote(e.target.value)} />
-        <div className="catalog-form__actions">
-          <button className="vs-button" type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="vs-button vs-button--primary" disabled={!target || link.isPending}>
-            Add to gallery
-          </button>
-        </div>
+        <FormActions onCancel={onClose} submitLabel="Add to gallery" submitDisabled={!target || link.isPending} />
       </form>
     </Dialog>
   );

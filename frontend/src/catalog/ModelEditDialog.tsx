@@ -7,34 +7,26 @@ import { Dialog } from '../components/Dialog';
 import { ErrorState } from '../components/ErrorState';
 import { listMetadataFields, updateModel, type ModelChanges } from './catalogApi';
 import Tabs from './Tabs';
-import type { MetadataField, ModelDetail, Visibility } from './types';
+import type { MetadataField, ModelDetail } from './types';
 import { catalogKeys, useCatalogAction } from './useCatalogAction';
+import {
+  DetailsFields,
+  FormActions,
+  MODEL_TEXT,
+  parseList,
+  sameList,
+  submitChanges,
+  useDetailsDraft,
+} from './EditFields';
 
 type TabId = 'details' | 'prompting' | 'metadata' | 'ownership';
-
-/** Splits a comma- or line-separated list as typed in a text field. */
-export function parseList(text: string): string[] {
-  const seen = new Set<string>();
-  for (const raw of text.split(/[,\n]/)) {
-    const item = raw.trim();
-    if (item) seen.add(item);
-  }
-  return [...seen];
-}
-
-function sameList(a: string[], b: string[]) {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
 
 /** The owner's (or an administrator's) edit form for a model, in four tabs; saves only what changed. */
 export default function ModelEditDialog({ model, onClose }: { model: ModelDetail; onClose: () => void }) {
   const { isAdmin } = useAuth();
-  const ids = { title: useId(), description: useId(), tags: useId(), visibility: useId(), triggers: useId() };
+  const triggersId = useId();
   const [tab, setTab] = useState<TabId>('details');
-  const [title, setTitle] = useState(model.title);
-  const [description, setDescription] = useState(model.description ?? '');
-  const [tags, setTags] = useState(model.tags.join(', '));
-  const [visibility, setVisibility] = useState<Visibility>(model.visibility);
+  const details = useDetailsDraft(model);
   const [triggers, setTriggers] = useState(model.trigger.words.join(', '));
   const [metadata, setMetadata] = useState<Record<string, unknown>>(
     Object.fromEntries(model.metadata.map((m) => [m.fieldSlug, m.value])),
@@ -43,12 +35,7 @@ export default function ModelEditDialog({ model, onClose }: { model: ModelDetail
   const fields = useApi(['catalog', 'metadata-fields'], listMetadataFields);
 
   function changes(): ModelChanges {
-    const out: ModelChanges = {};
-    if (title.trim() !== model.title) out.title = title.trim();
-    if (description !== (model.description ?? '')) out.description = description;
-    const tagList = parseList(tags);
-    if (!sameList(tagList, model.tags)) out.tags = tagList;
-    if (visibility !== model.visibility) out.visibility = visibility;
+    const out: ModelChanges = details.changes();
     const triggerList = parseList(triggers);
     if (!sameList(triggerList, model.trigger.words)) out.triggerWords = triggerList;
     const original = Object.fromEntries(model.metadata.map((m) => [m.fieldSlug, m.value]));
@@ -76,40 +63,11 @@ export default function ModelEditDialog({ model, onClose }: { model: ModelDetail
 
   return (
     <Dialog open title={`Edit ${model.title}`} onClose={onClose} closeOnBackdrop={false}>
-      <form
-        className="catalog-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const body = changes();
-          if (Object.keys(body).length === 0) onClose();
-          else save.mutate(body);
-        }}
-      >
+      <form className="catalog-form" onSubmit={submitChanges(changes, save.mutate, onClose)}>
         <Tabs label="Model settings" tabs={tabs} active={tab} onChange={setTab}>
           {tab === 'details' && (
             <>
-              <label htmlFor={ids.title}>Title</label>
-              <input id={ids.title} value={title} required maxLength={180} onChange={(e) => setTitle(e.target.value)} />
-              <label htmlFor={ids.description}>Description</label>
-              <textarea
-                id={ids.description}
-                value={description}
-                rows={5}
-                maxLength={5000}
-                onChange={(e) => setDescription(e.target.value)}
-              />
-              <label htmlFor={ids.tags}>Tags (comma separated)</label>
-              <input id={ids.tags} value={tags} onChange={(e) => setTags(e.target.value)} />
-              <label htmlFor={ids.visibility}>Visibility</label>
-              <select
-                id={ids.visibility}
-                value={visibility}
-                disabled={model.inAudit}
-                onChange={(e) => setVisibility(e.target.value as Visibility)}
-              >
-                <option value="public">Public</option>
-                <option value="private">Private</option>
-              </select>
+              <DetailsFields draft={details} limits={MODEL_TEXT} visibilityLocked={model.inAudit} />
               {model.inAudit ? (
                 <p className="catalog-muted">The visibility is restored by the moderators' decision.</p>
               ) : null}
@@ -117,8 +75,8 @@ export default function ModelEditDialog({ model, onClose }: { model: ModelDetail
           )}
           {tab === 'prompting' && (
             <>
-              <label htmlFor={ids.triggers}>Trigger words (comma separated)</label>
-              <textarea id={ids.triggers} value={triggers} rows={3} onChange={(e) => setTriggers(e.target.value)} />
+              <label htmlFor={triggersId}>Trigger words (comma separated)</label>
+              <textarea id={triggersId} value={triggers} rows={3} onChange={(e) => setTriggers(e.target.value)} />
               <p className="catalog-muted">Up to 20 words or phrases; the generator inserts them into prompts.</p>
             </>
           )}
@@ -152,14 +110,11 @@ export default function ModelEditDialog({ model, onClose }: { model: ModelDetail
               </p>
             ))}
         </Tabs>
-        <div className="catalog-form__actions">
-          <button className="vs-button" type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="vs-button vs-button--primary" disabled={save.isPending || !title.trim()}>
-            Save changes
-          </button>
-        </div>
+        <FormActions
+          onCancel={onClose}
+          submitLabel="Save changes"
+          submitDisabled={save.isPending || !details.title.trim()}
+        />
       </form>
     </Dialog>
   );

@@ -2,9 +2,10 @@ import { useId, useState } from 'react';
 import { Dialog } from '../components/Dialog';
 import { ErrorState } from '../components/ErrorState';
 import { createGallery, type NewGallery } from './catalogApi';
-import type { GalleryDetailData, Visibility } from './types';
+import type { GalleryDetailData } from './types';
 import { catalogKeys, useCatalogAction } from './useCatalogAction';
 import { useMyGalleries } from './useMyGalleries';
+import { DetailsFields, FormActions, GALLERY_TEXT, useDetailsDraft } from './EditFields';
 
 interface NewGalleryDialogProps {
   onClose: () => void;
@@ -14,11 +15,9 @@ interface NewGalleryDialogProps {
 
 /** An empty gallery made outside the upload wizard, optionally nested under one of the viewer's galleries. */
 export default function NewGalleryDialog({ onClose, onCreated }: NewGalleryDialogProps) {
-  const ids = { title: useId(), description: useId(), visibility: useId(), parent: useId() };
-  const [title, setTitle] = useState('');
-  const [description, setDescription] = useState('');
+  const parentSelectId = useId();
   // The API's default: a gallery stays private until its curator decides to show it.
-  const [visibility, setVisibility] = useState<Visibility>('private');
+  const details = useDetailsDraft({ title: '', description: '', visibility: 'private' });
   const [parentId, setParentId] = useState('');
   const parents = useMyGalleries();
   const create = useCatalogAction((body: NewGallery) => createGallery(body), {
@@ -33,27 +32,15 @@ export default function NewGalleryDialog({ onClose, onCreated }: NewGalleryDialo
         className="catalog-form"
         onSubmit={(e) => {
           e.preventDefault();
-          if (!title.trim()) return;
-          create.mutate({ title: title.trim(), description, visibility, parentId: parentId || null });
+          const title = details.title.trim();
+          if (!title) return;
+          const { description, visibility } = details;
+          create.mutate({ title, description, visibility, parentId: parentId || null });
         }}
       >
-        <label htmlFor={ids.title}>Title</label>
-        <input id={ids.title} value={title} required maxLength={200} onChange={(e) => setTitle(e.target.value)} />
-        <label htmlFor={ids.description}>Description</label>
-        <textarea
-          id={ids.description}
-          value={description}
-          rows={3}
-          maxLength={1500}
-          onChange={(e) => setDescription(e.target.value)}
-        />
-        <label htmlFor={ids.visibility}>Visibility</label>
-        <select id={ids.visibility} value={visibility} onChange={(e) => setVisibility(e.target.value as Visibility)}>
-          <option value="private">Private</option>
-          <option value="public">Public</option>
-        </select>
-        <label htmlFor={ids.parent}>Parent gallery (optional)</label>
-        <select id={ids.parent} value={parentId} onChange={(e) => setParentId(e.target.value)}>
+        <DetailsFields draft={details} limits={GALLERY_TEXT} privateFirst />
+        <label htmlFor={parentSelectId}>Parent gallery (optional)</label>
+        <select id={parentSelectId} value={parentId} onChange={(e) => setParentId(e.target.value)}>
           <option value="">None (top level)</option>
           {parents.items.map((g) => (
             <option key={g.id} value={g.id}>
@@ -72,14 +59,11 @@ export default function NewGalleryDialog({ onClose, onCreated }: NewGalleryDialo
             Show more parent galleries
           </button>
         ) : null}
-        <div className="catalog-form__actions">
-          <button className="vs-button" type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="vs-button vs-button--primary" disabled={create.isPending || !title.trim()}>
-            Create gallery
-          </button>
-        </div>
+        <FormActions
+          onCancel={onClose}
+          submitLabel="Create gallery"
+          submitDisabled={create.isPending || !details.title.trim()}
+        />
       </form>
     </Dialog>
   );
