@@ -1,6 +1,9 @@
 """`make test`: unit tests, the integration suite on the embedded stack (moto), a schemathesis run
-over the OpenAPI document, then the integration suite on LocalStack + DynamoDB Local. Prints per-tier counts and wall times, and a final
-summary line over all tiers. Exits non-zero if any tier fails (or runs no test)."""
+over the OpenAPI document, the web UI (build, vitest, end-to-end in Chromium against a `make dev`
+platform), then the integration suite on LocalStack + DynamoDB Local. Prints per-tier counts and wall
+times, and a final summary line over all tiers. Exits non-zero if any tier fails (or runs no test).
+
+`python scripts/run_tests.py e2e` (or any other tier names) runs only those tiers."""
 from __future__ import annotations
 
 import os
@@ -8,43 +11,87 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
 REPORTS = ROOT / ".data" / "test-reports"
 
+FRONTEND = ROOT / "frontend"
+
+
+def pytest_tier(*args: str) -> Callable[[Path, dict], tuple[int, list[Path]]]:
+    def run(report_base: Path, env: dict) -> tuple[int, list[Path]]:
+        report = report_base.with_suffix(".xml")
+        return subprocess.call([*args, "-q", f"--junitxml={report}"], cwd=ROOT, env=env), [report]
+    return run
+
+
+def e2e_tier(report_base: Path, env: dict) -> tuple[int, list[Path]]:
+    """The web UI: a clean install and production build (what `make dev` serves), the vitest
+    component tests, then the browser suite (frontend/e2e/run.mjs starts its own platform)."""
+    vitest_report = report_base.with_name(f"{report_base.name}-vitest.xml")
+    browser_report = report_base.with_name(f"{report_base.name}-browser.xml")
+    steps = [
+        ["npm", "ci", "--no-audit", "--no-fund"],
+        ["npm", "run", "build"],
+        ["npm", "test", "--", "--reporter=default", "--reporter=junit", f"--outputFile.junit={vitest_report}"],
+        ["node", "e2e/run.mjs", f"--junit={browser_report}"],
+    ]
+    failed = 0
+    for step in steps:
+        print(f"$ {' '.join(step)}", flush=True)
+        rc = subprocess.call(step, cwd=FRONTEND, env=env)
+        failed = failed or rc
+        if rc != 0 and step[:2] in (["npm", "ci"], ["npm", "run"]):
+            break  # nothing to test without a build
+    return failed, [vitest_report, browser_report]
+
+
 TIERS = [
-    ("unit", [PY, "-m", "pytest", "tests/unit"], {}),
-    ("integration-moto", [PY, "-m", "pytest", "tests/integration"], {"VS_TEST_STACK": "embedded"}),
+    ("unit", pytest_tier(PY, "-m", "pytest", "tests/unit"), {}),
+    ("integration-moto", pytest_tier(PY, "-m", "pytest", "tests/integration"), {"VS_TEST_STACK": "embedded"}),
     # Schemathesis over the OpenAPI document, on its own embedded stack: zero 5xx for any input.
-    ("api-fuzz", [PY, "-m", "pytest", "tests/fuzz"], {"VS_TEST_STACK": "embedded"}),
-    ("integration-localstack", ["bash", "scripts/stack/tier2.sh", PY, "-m", "pytest", "tests/integration"], {}),
+    ("api-fuzz", pytest_tier(PY, "-m", "pytest", "tests/fuzz"), {"VS_TEST_STACK": "embedded"}),
+    ("e2e", e2e_tier, {}),
+    ("integration-localstack", pytest_tier("bash", "scripts/stack/tier2.sh", PY, "-m", "pytest", "tests/integration"), {}),
 ]
 
 
-def counts(report: Path) -> dict[str, int]:
-    if not report.is_file():
-        return {"passed": 0, "failed": 0, "skipped": 0, "errors": 0}
-    suite = ET.parse(report).getroot()
-    suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
-    total, failed, errors, skipped = (int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped"))
-    return {"passed": total - failed - errors - skipped, "failed": failed, "skipped": skipped, "errors": errors}
+def counts(reports: list[Path]) -> dict[str, int]:
+    """Sums every <testsuite> of the JUnit reports (pytest writes one, vitest one per file)."""
+    total = {"passed": 0, "failed": 0, "skipped": 0, "errors": 0}
+    for report in reports:
+        if not report.is_file():
+            continue
+        root = ET.parse(report).getroot()
+        for suite in [root] if root.tag == "testsuite" else root.findall("testsuite"):
+            tests, failed, errors, skipped = (int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped"))
+            total["passed"] += tests - failed - errors - skipped
+            total["failed"] += failed
+            total["errors"] += errors
+            total["skipped"] += skipped
+    return total
 
 
 def main() -> int:
     only = set(sys.argv[1:])
     REPORTS.mkdir(parents=True, exist_ok=True)
     started, results, ok = time.monotonic(), [], True
-    for name, cmd, env in TIERS:
+    unknown = only - {name for name, _, _ in TIERS}
+    if unknown:
+        print(f"unknown tier(s): {', '.join(sorted(unknown))}; tiers: {', '.join(name for name, _, _ in TIERS)}")
+        return 2
+    for name, run, env in TIERS:
         if only and name not in only:
             continue
-        report = REPORTS / f"{name}.xml"
-        report.unlink(missing_ok=True)
+        for old in REPORTS.glob(f"{name}*.xml"):
+            old.unlink()
         print(f"\n=== {name} ===", flush=True)
         t0 = time.monotonic()
-        rc = subprocess.call(cmd + ["-q", f"--junitxml={report}"], cwd=ROOT, env={**os.environ, **env})
-        c = counts(report)
+        rc, reports = run(REPORTS / name, {**os.environ, **env})
+        c = counts(reports)
         results.append((name, c, time.monotonic() - t0))
         if rc != 0 or c["passed"] == 0:
             ok = False
