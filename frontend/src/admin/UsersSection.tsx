@@ -107,11 +107,11 @@ export default function UsersSection() {
 
       <ListBody list={list} isEmpty={users.length === 0} empty={<EmptyState title="No accounts match" />}>
         <div className="admin-table-wrap">
-          <table className="admin-table">
+          <table className="admin-table admin-table--cards">
             <caption className="vs-visually-hidden">Accounts</caption>
             <thead>
               <tr>
-                <th scope="col">
+                <th scope="col" className="admin-cell-select">
                   <input
                     type="checkbox"
                     aria-label="Select all shown accounts"
@@ -136,7 +136,7 @@ export default function UsersSection() {
                 const canSelect = !isSelf && !u.deletion;
                 return (
                   <tr key={u.id}>
-                    <td>
+                    <td className="admin-cell-select">
                       <input
                         type="checkbox"
                         aria-label={`Select ${u.displayName}`}
@@ -145,13 +145,13 @@ export default function UsersSection() {
                         onChange={(e) => toggle(u.id, e.target.checked)}
                       />
                     </td>
-                    <td>
+                    <td className="admin-cell-title">
                       <UserLink user={{ id: u.id, displayName: u.displayName }} />
                       {isSelf && <span className="admin-badge">You</span>}
                     </td>
-                    <td className="admin-break">{u.email}</td>
-                    <td>{ROLE_LABELS[u.role]}</td>
-                    <td>
+                    <td className="admin-break" data-label="Email">{u.email}</td>
+                    <td data-label="Role">{ROLE_LABELS[u.role]}</td>
+                    <td data-label="Status">
                       {u.deletion ? (
                         <span className="admin-badge is-danger">Deletion {u.deletion.status}</span>
                       ) : u.isActive ? (
@@ -160,9 +160,9 @@ export default function UsersSection() {
                         <span className="admin-badge">Deactivated</span>
                       )}
                     </td>
-                    <td className="admin-col-optional">{formatDateTime(u.createdAt)}</td>
-                    <td className="admin-col-optional">{formatDateTime(u.lastLoginAt)}</td>
-                    <td>
+                    <td className="admin-col-optional" data-label="Joined">{formatDateTime(u.createdAt)}</td>
+                    <td className="admin-col-optional" data-label="Last sign-in">{formatDateTime(u.lastLoginAt)}</td>
+                    <td className="admin-cell-actions">
                       <div className="admin-row-actions">
                         <button className="vs-button" type="button" aria-label={`Edit ${u.displayName}`} onClick={() => setEditing(u)}>
                           Edit

@@ -87,6 +87,13 @@ export default function Lightbox({ imageId, previousId, nextId, onNavigate, onCl
   );
 }
 
+/** Pixel-art sized renders: enlarging them many times over reads better with hard pixel edges. */
+const TINY_IMAGE_EDGE = 128;
+
+function isTinyImage(image: ImageDetail): boolean {
+  return !!image.width && !!image.height && Math.max(image.width, image.height) <= TINY_IMAGE_EDGE;
+}
+
 type Panel = 'none' | 'edit' | 'flag' | 'delete' | 'add-to-gallery';
 
 function LightboxBody({ image, onDeleted }: { image: ImageDetail; onDeleted: () => void }) {
@@ -106,7 +113,14 @@ function LightboxBody({ image, onDeleted }: { image: ImageDetail; onDeleted: () 
     <div className="catalog-lightbox__layout">
       <figure className="catalog-lightbox__figure">
         {image.previews?.preview ? (
-          <img src={image.previews.preview} alt={image.title} />
+          <img
+            src={image.previews.preview}
+            alt={image.title}
+            // The intrinsic size reserves the right box before the file loads; CSS scales it to fit.
+            width={image.width ?? undefined}
+            height={image.height ?? undefined}
+            className={isTinyImage(image) ? 'catalog-lightbox__image is-tiny' : 'catalog-lightbox__image'}
+          />
         ) : (
           <div className="catalog-model__no-preview">{image.status === 'ready' ? 'No preview' : 'Processing…'}</div>
         )}
