@@ -71,6 +71,8 @@ def test_request_to_private_images_with_metadata_and_links(setup, make_user, adm
     r = HandAgent.call(assignment, "complete", {"result": {"outputs": [{"index": 0}], "promptId": job["id"]}})
     assert r.status_code == 200, r.text
     done = wait_status(member, job["id"], "succeeded")
+    # The finished job gave its concurrency slot back.
+    assert member["api"].get("/api/generator/queue").json()["data"]["mine"] == {"active": 0, "today": 1}
     image_id = done["renderIds"][0]
     ready = wait_for(lambda: (i := member["api"].get(f"/api/images/{image_id}").json()["data"])["status"] == "ready" and i)
     assert ready["visibility"] == "private" and ready["owner"]["id"] == member["id"]
