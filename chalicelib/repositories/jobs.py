@@ -132,10 +132,11 @@ class JobRepository:
             condition &= JobItem.status == expected_status
         return conditional(lambda: item.update(actions=actions, condition=condition))
 
-    def progress(self, job_id: str, attempt: int, now: float, progress: int, stage: str | None) -> bool:
-        """A heartbeat: the first one moves the job to ``running`` (recorded in the history once)."""
-        job = self.get(job_id)
-        if job is None or job.attempt != attempt or JobStatus.RANK[job.status] >= JobStatus.FINAL_RANK:
+    def progress(self, job: Job, attempt: int, now: float, progress: int, stage: str | None) -> bool:
+        """A heartbeat on ``job`` as the caller just read it: the first one moves the job to ``running``
+        (recorded in the history once); the conditions reject it if the job moved on meanwhile."""
+        job_id = job.id
+        if job.attempt != attempt or JobStatus.RANK[job.status] >= JobStatus.FINAL_RANK:
             return False
         if job.status != JobStatus.RUNNING:
             return self.transition(job_id, JobStatus.RUNNING, now, expected_attempt=attempt, progress=progress,

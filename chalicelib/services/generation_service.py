@@ -9,6 +9,7 @@ session of the requester, so ingest turns them into private images like any uplo
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import time
@@ -80,8 +81,11 @@ class QueueView:
     is_admin: bool
 
 
-def _workflow_bytes() -> bytes:
-    return WORKFLOW_FILE.read_bytes()
+@functools.cache
+def _shipped_workflow() -> tuple[bytes, str]:
+    """The shipped workflow and its SHA-256, read once per process (it only changes with a deployment)."""
+    data = WORKFLOW_FILE.read_bytes()
+    return data, hashlib.sha256(data).hexdigest()
 
 
 class GenerationService:
@@ -268,8 +272,7 @@ class GenerationService:
     # -- dispatch -----------------------------------------------------------------------------
     def _workflow(self) -> tuple[str, str]:
         """The shipped workflow as a content-addressed object: written once, never changed."""
-        data = _workflow_bytes()
-        digest = hashlib.sha256(data).hexdigest()
+        data, digest = _shipped_workflow()
         key = f"system/workflows/{WORKFLOW_NAME}-{digest[:16]}.json"
         if self._workflow_key != key:
             if self._storage.head(self._bucket, key) is None:

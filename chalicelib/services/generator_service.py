@@ -324,7 +324,7 @@ class GeneratorService:
         now = self._clock()
         try:
             if action == "heartbeat":
-                self._jobs.progress(job.id, attempt, now, int(body.get("progress") or 0), body.get("stage"))
+                self._jobs.progress(job, attempt, now, int(body.get("progress") or 0), body.get("stage"))
                 self._orchestrator.heartbeat(job.task_token)
             elif action == "complete":
                 self._complete(job, attempt, body.get("result") or {})
