@@ -6,10 +6,8 @@ import base64
 import json
 import logging
 import mimetypes
-import os
 import threading
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from chalice.config import Config as ChaliceConfig
 from chalice.local import LocalGateway, LocalGatewayException
@@ -18,6 +16,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from chalicelib import envelope
 from chalicelib.api.routing import API_PREFIX
+from infra.edge import content_security_policy
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 # Vite writes content-hashed bundles under assets/: a changed file gets a new name, so they can be
@@ -123,40 +122,6 @@ class PlatformApp:
         start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
                                 ("Cache-Control", REVALIDATE), ("X-Content-Type-Options", "nosniff")])
         return [body]
-
-
-def storage_origin(env=os.environ) -> str | None:
-    """The origin presigned media URLs point at (scheme://host:port), from the same variables the
-    storage client reads; None when they are unset (real S3: virtual-hosted bucket names)."""
-    url = env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL")
-    if not url:
-        return None
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
-
-
-def content_security_policy(env=os.environ) -> str:
-    """The SPA's policy: its own scripts and styles only, no framing. Thumbnails, previews and
-    downloads are presigned URLs on the storage origin, and uploads PUT straight to it, so that one
-    origin is allowed for images, media and fetch/XHR. Without an endpoint override the storage is
-    AWS S3 itself, reached at *.amazonaws.com. VS_CSP_EXTRA_ORIGINS (space-separated) adds origins,
-    e.g. a CDN in front of the media bucket."""
-    origin = storage_origin(env) or "https://*.amazonaws.com"
-    extra = " ".join(env.get("VS_CSP_EXTRA_ORIGINS", "").split())
-    media = f"{origin} {extra}".strip()
-    return "; ".join([
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        f"img-src 'self' data: blob: {media}",
-        f"media-src 'self' blob: {media}",
-        f"connect-src 'self' {media}",
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ])
 
 
 class QuietHandler(WSGIRequestHandler):

@@ -6,7 +6,8 @@ import requests
 from chalice import Chalice
 from werkzeug.test import Client
 
-from infra.local.server import PlatformApp, content_security_policy, storage_origin
+from infra.edge import content_security_policy, storage_origin
+from infra.local.server import PlatformApp
 
 INDEX = b"<!doctype html><html><body><div id=root></div><script type=module src=/assets/index-3f2a9c.js></script></body></html>"
 
