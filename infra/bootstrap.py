@@ -7,10 +7,12 @@ that already exists is left as it is, so a second ``bootstrap`` on the same stac
 from __future__ import annotations
 
 import json
+import os
 
 import boto3
 from botocore.exceptions import ClientError
 
+from chalicelib.edge_policy import parse_origins
 from infra import resources as R
 
 LOCAL_ROLE_ARN = "arn:aws:iam::000000000000:role/visionsuit-local-states"
@@ -39,7 +41,7 @@ def _create_queues(sqs, prefix: str) -> dict[str, tuple[str, str]]:
     return out
 
 
-def _create_buckets(s3, sqs, prefix: str, queues: dict[str, tuple[str, str]]) -> None:
+def _create_buckets(s3, sqs, prefix: str, queues: dict[str, tuple[str, str]], bucket_notifications: bool = True) -> None:
     for b in R.BUCKETS:
         name = R.physical(prefix, b.name)
         try:
@@ -47,28 +49,16 @@ def _create_buckets(s3, sqs, prefix: str, queues: dict[str, tuple[str, str]]) ->
         except ClientError as e:
             if e.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
                 raise
-        if b.browser_uploads:
-            s3.put_bucket_cors(
-                Bucket=name,
-                CORSConfiguration={
-                    "CORSRules": [
-                        {
-                            "AllowedMethods": ["PUT", "GET", "HEAD"],
-                            "AllowedOrigins": ["*"],
-                            "AllowedHeaders": ["*"],
-                            "ExposeHeaders": ["ETag"],
-                            "MaxAgeSeconds": 3600,
-                        }
-                    ]
-                },
-            )
+        if b.browser_uploads and browser_origins():
+            _put_browser_cors(s3, name, browser_origins())
         if b.expire_after_days:
             s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": [
                 {"ID": f"expire-{prefix.strip('/')}", "Status": "Enabled", "Filter": {"Prefix": prefix},
                  "Expiration": {"Days": days}, "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": days}}
                 for prefix, days in b.expire_after_days]})
         configs = []
-        for n in b.notifications:
+        # Without bucket notifications (MinIO, SeaweedFS) the object store POSTs webhooks to /api/events/storage.
+        for n in b.notifications if bucket_notifications else ():
             url, arn = queues[n.queue]
             # The queue must allow S3 to send to it before the notification is accepted.
             sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(_s3_queue_policy(arn, name))})
@@ -80,6 +70,29 @@ def _create_buckets(s3, sqs, prefix: str, queues: dict[str, tuple[str, str]]) ->
             s3.put_bucket_notification_configuration(
                 Bucket=name, NotificationConfiguration={"QueueConfigurations": configs}
             )
+
+
+def browser_origins(env=os.environ) -> tuple[str, ...]:
+    """The origins the SPA is served from (VS_ALLOWED_ORIGINS, else VS_PUBLIC_URL's origin): the
+    only pages allowed to PUT presigned uploads and read media cross-origin. Empty while unknown
+    (the local runtime binds its port after provisioning and calls ``configure_browser_cors``)."""
+    raw, public = env.get("VS_ALLOWED_ORIGINS", ""), env.get("VS_PUBLIC_URL", "")
+    return parse_origins(raw, public) if (raw.strip() or public) else ()
+
+
+def _put_browser_cors(s3, bucket: str, origins: tuple[str, ...]) -> None:
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedMethods": ["PUT", "GET", "HEAD"], "AllowedOrigins": list(origins), "AllowedHeaders": ["*"],
+        "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 3600}]})
+
+
+def configure_browser_cors(env: dict[str, str], origins: tuple[str, ...]) -> None:
+    """(Re)write the CORS rule of every bucket the browser uploads to (physical names from the
+    application environment ``env``, however they were provisioned), for exactly these origins."""
+    s3 = boto3.session.Session().client("s3")
+    for b in R.BUCKETS:
+        if b.browser_uploads:
+            _put_browser_cors(s3, env[R.bucket_env(b.name)], origins)
 
 
 def _s3_queue_policy(queue_arn: str, bucket: str) -> dict:
@@ -149,14 +162,17 @@ def _create_state_machines(sfn, prefix: str, queues: dict[str, tuple[str, str]],
     return arns
 
 
-def bootstrap(prefix: str, timing: R.Timing | None = None) -> dict[str, str]:
-    """Create everything and return the environment the application needs to find it."""
+def bootstrap(prefix: str, timing: R.Timing | None = None, *, bucket_notifications: bool = True) -> dict[str, str]:
+    """Create everything and return the environment the application needs to find it.
+
+    ``bucket_notifications=False``: S3 is an S3-compatible store that cannot publish to SQS (docs/minio.md);
+    buckets get CORS and lifecycle rules but no ObjectCreated -> SQS routing."""
     timing = timing or R.Timing()
     session = boto3.session.Session()
     sqs, s3 = session.client("sqs"), session.client("s3")
     ddb, sfn = session.client("dynamodb"), session.client("stepfunctions")
     queues = _create_queues(sqs, prefix)
-    _create_buckets(s3, sqs, prefix, queues)
+    _create_buckets(s3, sqs, prefix, queues, bucket_notifications)
     _create_tables(ddb, prefix)
     machines = _create_state_machines(sfn, prefix, queues, timing)
     env = {R.table_env(t.name): R.physical(prefix, t.name) for t in R.TABLES}

@@ -39,3 +39,27 @@ def content_security_policy(env=os.environ) -> str:
         "form-action 'self'",
         "frame-ancestors 'none'",
     ])
+
+
+# Browser features the SPA never uses; denied so neither it nor anything injected into it can ask.
+# (The clipboard stays available: "Copy trigger words" writes to it.)
+PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
+    "camera", "microphone", "geolocation", "payment", "usb", "serial", "hid", "bluetooth", "midi"))
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def spa_security_headers(env=os.environ, *, html: bool, https: bool, csp: bool = True) -> dict[str, str]:
+    """Security headers for a response of the web UI (the local server's static files; the deployed
+    CloudFront response-headers policy carries the same values). ``html``: a document, which gets
+    the Content-Security-Policy and the framing/opener isolation; scripts, styles and images only
+    need nosniff and the referrer policy. HSTS only over https: sent over http it is ignored by
+    browsers, and on a dev machine it would pin ``localhost`` to https for a year."""
+    headers = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+    if html:
+        headers.update({"X-Frame-Options": "DENY", "Cross-Origin-Opener-Policy": "same-origin",
+                        "Permissions-Policy": PERMISSIONS_POLICY})
+        if csp:
+            headers["Content-Security-Policy"] = content_security_policy(env)
+    if https:
+        headers["Strict-Transport-Security"] = HSTS
+    return headers

@@ -43,7 +43,7 @@ class UpdateMeBody(ApiModel):
               body=RegisterBody, status=201)
 def register(ctx):
     b = ctx.body
-    s = container.auth_service().register(b.email, b.display_name, b.password)
+    s = container.auth_service().register(b.email, b.display_name, b.password, ctx.source_ip)
     return Result(presenters.session(s.token, s.user, s.expires_at), status=201)
 
 

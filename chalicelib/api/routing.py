@@ -19,13 +19,14 @@ from chalice import Blueprint, Response
 from pydantic.alias_generators import to_camel
 
 from chalicelib import container, envelope
+from chalicelib.edge_policy import client_ip
 from chalicelib.errors import DomainError, Maintenance, PayloadTooLarge, ValidationError
 from chalicelib.models import Role, User
 from chalicelib.services.auth_service import require_role
 
 API_PREFIX = "/api"
-MAX_JSON_BODY = 256 * 1024
 ROUTES: list[RouteSpec] = []
+_PREFLIGHT_PATHS: set[str] = set()  # full paths that already have their OPTIONS view
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,9 @@ def validation_error(exc: pydantic.ValidationError, where: str) -> ValidationErr
 
 
 def parse_body(raw: bytes | None, model: type[pydantic.BaseModel]) -> Any:
-    if raw and len(raw) > MAX_JSON_BODY:
-        raise PayloadTooLarge(f"JSON bodies are limited to {MAX_JSON_BODY} bytes")
+    limit = container.config().max_request_bytes  # the middleware refuses larger requests first
+    if raw and len(raw) > limit:
+        raise PayloadTooLarge(f"JSON bodies are limited to {limit} bytes")
     try:
         data = json.loads(raw) if raw else {}
     except (ValueError, UnicodeDecodeError):
@@ -151,9 +153,27 @@ class Router:
             if content_types:
                 kwargs["content_types"] = content_types
             self.blueprint.route(path, **kwargs)(view)
+            self._options_view(path)
             return handler
 
         return decorate
+
+    def _options_view(self, path: str) -> None:
+        """Browsers preflight cross-origin calls with OPTIONS. API Gateway answers OPTIONS only on
+        paths that declare it (Chalice's own CORS support emits one fixed origin), so every path
+        gets a view answering with its methods in ``Allow``; the middleware turns that into CORS
+        headers for an allowed Origin only. Not in ROUTES: preflight is not part of the API."""
+        full = API_PREFIX + path
+        if full in _PREFLIGHT_PATHS:
+            return
+        _PREFLIGHT_PATHS.add(full)
+
+        def preflight(**_params: str) -> Response:
+            methods = sorted({s.method for s in ROUTES if s.path == full} | {"OPTIONS"})
+            return Response(body="", status_code=204, headers={"Allow": ", ".join(methods)})
+
+        preflight.__name__ = f"options_{full.strip('/').replace('/', '_').replace('{', '').replace('}', '')}"
+        self.blueprint.route(path, methods=["OPTIONS"])(preflight)
 
     def _context(self, spec: RouteSpec, params: dict[str, str]) -> RequestContext:
         request = self.blueprint.current_request
@@ -175,7 +195,8 @@ class Router:
         query_params = dict(request.query_params or {})
         query = _parse_model(_group_metadata(query_params, spec.query), spec.query, "query") if spec.query else None
         body = parse_body(request.raw_body, spec.body) if spec.body else None
-        source_ip = (request.context.get("identity") or {}).get("sourceIp", "unknown")
+        source_ip = client_ip((request.context.get("identity") or {}).get("sourceIp"),
+                              request.headers.get("x-forwarded-for"), container.config().trusted_proxy_hops)
         return RequestContext(user, body, query, path_values, headers, query_params, source_ip,
                               spec.path.format(**params), request.raw_body)
 

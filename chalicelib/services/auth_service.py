@@ -32,7 +32,9 @@ class Session:
 
 class AuthService:
     def __init__(self, users, nonces, settings, limiter, *, jwt_secret, token_ttl: int,
-                 login_limit: int, login_window: int, on_renamed=lambda user_id: None, clock=time.time) -> None:
+                 login_limit: int, login_window: int, registrations_per_ip: int = 20,
+                 registration_window: int = 3600, password_changes: int = 5,
+                 on_renamed=lambda user_id: None, clock=time.time) -> None:
         self._users = users
         self._on_renamed = on_renamed  # curator names are searchable: their assets get re-indexed
         self._nonces = nonces
@@ -42,6 +44,9 @@ class AuthService:
         self._ttl = token_ttl
         self._login_limit = login_limit
         self._login_window = login_window
+        self._registrations_per_ip = registrations_per_ip
+        self._registration_window = registration_window
+        self._password_changes = password_changes
         self._clock = clock
 
     # -- sessions -------------------------------------------------------------------------
@@ -49,12 +54,15 @@ class AuthService:
         token, claims = tokens.issue(self._jwt_secret(), user.id, user.token_version, self._ttl, self._clock())
         return Session(token, user, claims.expires_at)
 
-    def register(self, email: str, display_name: str, password: str) -> Session:
+    def register(self, email: str, display_name: str, password: str, source_ip: str) -> Session:
         site = self._settings.site()
         if site.maintenance_mode:
             raise Maintenance("The site is in maintenance mode")
         if not site.allow_registration:
             raise Forbidden("Registration is closed")
+        # Every attempt counts, taken ones too: it bounds mass account creation and probing which
+        # addresses are registered (409) from one address alike.
+        self._limiter.take("register-ip", source_ip, self._registrations_per_ip, self._registration_window)
         now = self._clock()
         user = User(uuid.uuid4().hex, email, display_name, Role.USER, passwords.hash_password(password), now, now)
         self._users.create(user)
@@ -103,6 +111,10 @@ class AuthService:
 
     # -- profile --------------------------------------------------------------------------
     def update_me(self, user: User, changes: dict, current_password: str | None, new_password: str | None) -> tuple[User, Session | None]:
+        if new_password is not None:
+            # A stolen token must not become a way to guess the current password; checked before
+            # anything changes, so a refused request leaves the profile as it was.
+            self._limiter.take("password-change", user.id, self._password_changes, self._login_window)
         renamed = "display_name" in changes and changes["display_name"] != user.display_name
         for name, value in changes.items():
             setattr(user, name, value)

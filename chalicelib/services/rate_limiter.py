@@ -27,3 +27,11 @@ class RateLimiter:
     def hit(self, scope: str, subject: str, window: int) -> int:
         key, end = self._key(scope, subject, window)
         return self._repo.increment(key, end + 60)
+
+    def take(self, scope: str, subject: str, limit: int, window: int) -> None:
+        """Count this attempt and refuse it when it is past ``limit`` in the window. One atomic
+        increment, so concurrent attempts can never all slip under the limit (check-then-hit can);
+        a refused attempt is counted too, which only matters until the window ends."""
+        key, end = self._key(scope, subject, window)
+        if self._repo.increment(key, end + 60) > limit:
+            raise RateLimited("Too many attempts; try again later", retry_after=math.ceil(end - self._clock()))

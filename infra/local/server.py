@@ -14,11 +14,18 @@ from chalice.local import LocalGateway, LocalGatewayException
 from werkzeug.security import safe_join
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from chalicelib import envelope
+from chalicelib import container, envelope
 from chalicelib.api.routing import API_PREFIX
-from infra.edge import content_security_policy
+from chalicelib.edge_policy import CorsPolicy, add_vary_origin
+from infra.edge import spa_security_headers
+from infra.local.lambda_runtime import invoking
 
-MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+API_FUNCTION = "api"
+# A refused body is still read and discarded up to this much (API Gateway's payload limit), so the
+# client can send it and read the 413; closing on a half-sent body makes it see a reset instead.
+DRAIN_LIMIT = 10 * 1024 * 1024
+MAX_URL_BYTES = 8 * 1024  # path + query; API Gateway refuses far longer request lines itself
+MAX_HEADER_BYTES = 16 * 1024
 # Vite writes content-hashed bundles under assets/: a changed file gets a new name, so they can be
 # cached for good. Everything else (index.html above all) must be revalidated so a new build shows.
 HASHED_ASSETS_PREFIX = "assets/"
@@ -56,7 +63,7 @@ class PlatformApp:
         self._static = static_dir
         # The placeholder page (no build yet) is one file with inline script and style; the policy
         # is for the built SPA, which has neither.
-        self._csp = None if static_dir.name == "placeholder" else content_security_policy()
+        self._csp = static_dir.name != "placeholder"
 
     def __call__(self, environ, start_response):
         # WSGI hands the path over as latin-1 decoded bytes; API Gateway passes UTF-8 through.
@@ -67,20 +74,24 @@ class PlatformApp:
             path = raw
         if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
             return self._api(environ, start_response, path)
-        return self._static_file(start_response, path)
+        return self._static_file(start_response, path, https=environ.get("wsgi.url_scheme") == "https")
 
     def _api(self, environ, start_response, path):
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        if length > MAX_REQUEST_BYTES:
-            return _json(start_response, 413, envelope.error("PAYLOAD_TOO_LARGE", "Request body too large"))
-        body = environ["wsgi.input"].read(length) if length else b""
+        # Sizes are judged before the body is read (API Gateway does the same in front of the Lambda).
+        refused = _oversized_request(environ)
+        if refused is None:
+            body, refused = _read_body(environ, container.config().max_request_bytes)
+        if refused is not None:
+            status, code, message = refused
+            return _json(start_response, status, envelope.error(code, message), _cors_headers(environ))
         headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
         if environ.get("CONTENT_TYPE"):
             headers["content-type"] = environ["CONTENT_TYPE"]
         query = environ.get("QUERY_STRING")
         full_path = f"{path}?{query}" if query else path
         try:
-            response = self._gateway.handle_request(environ["REQUEST_METHOD"], full_path, headers, body or None)
+            with invoking(API_FUNCTION):  # the Chalice Lambda's name in infra.resources FUNCTIONS
+                response = self._gateway.handle_request(environ["REQUEST_METHOD"], full_path, headers, body or None)
         except LocalGatewayException:
             # API Gateway's answer for an unknown path; on AWS a gateway response maps it the same way.
             status, payload = envelope.not_found_route()
@@ -97,7 +108,7 @@ class PlatformApp:
         start_response(f"{response['statusCode']} ", out_headers)
         return [raw]
 
-    def _static_file(self, start_response, path):
+    def _static_file(self, start_response, path, https: bool = False):
         root = self._static
         relative = path.lstrip("/")
         target = safe_join(str(root), relative) if relative else None
@@ -110,10 +121,8 @@ class PlatformApp:
         data = file.read_bytes()
         ctype = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         cache = IMMUTABLE if file.parent.name == "assets" and relative.startswith(HASHED_ASSETS_PREFIX) else REVALIDATE
-        headers = [("Content-Type", ctype), ("Content-Length", str(len(data))), ("Cache-Control", cache),
-                   ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer")]
-        if ctype == "text/html" and self._csp:
-            headers += [("Content-Security-Policy", self._csp), ("X-Frame-Options", "DENY")]
+        headers = [("Content-Type", ctype), ("Content-Length", str(len(data))), ("Cache-Control", cache)]
+        headers += spa_security_headers(html=ctype == "text/html", https=https, csp=self._csp).items()
         start_response("200 OK", headers)
         return [data]
 
@@ -122,6 +131,58 @@ class PlatformApp:
         start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
                                 ("Cache-Control", REVALIDATE), ("X-Content-Type-Options", "nosniff")])
         return [body]
+
+
+def _oversized_request(environ) -> tuple[int, str, str] | None:
+    url = len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", ""))
+    if url > MAX_URL_BYTES:
+        return 414, "URI_TOO_LONG", f"Request URLs are limited to {MAX_URL_BYTES} bytes"
+    header_bytes = sum(len(k) - 5 + len(str(v)) for k, v in environ.items() if k.startswith("HTTP_"))
+    if header_bytes > MAX_HEADER_BYTES:
+        return 431, "HEADERS_TOO_LARGE", f"Request headers are limited to {MAX_HEADER_BYTES} bytes"
+    return None
+
+
+def _drain(stream, budget: int) -> None:
+    while budget > 0:
+        chunk = stream.read(min(65536, budget))
+        if not chunk:
+            return
+        budget -= len(chunk)
+
+
+def _read_body(environ, limit: int) -> tuple[bytes, tuple[int, str, str] | None]:
+    """The body, or a refusal once it is known to exceed ``limit``: a declared Content-Length is
+    refused unread; a chunked body (no length up front) is read no further than limit + 1 bytes."""
+    too_large = 413, "PAYLOAD_TOO_LARGE", f"Request bodies are limited to {limit} bytes"
+    stream = environ["wsgi.input"]
+    try:
+        if environ.get("wsgi.input_terminated"):  # Transfer-Encoding: chunked (werkzeug dechunks)
+            body = stream.read(limit + 1)
+            if len(body) > limit:
+                _drain(stream, DRAIN_LIMIT)
+                return b"", too_large
+            return body, None
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return b"", (400, "VALIDATION_ERROR", "Invalid Content-Length")
+    except OSError:  # a malformed chunk
+        return b"", (400, "VALIDATION_ERROR", "Malformed chunked request body")
+    if length < 0:
+        return b"", (400, "VALIDATION_ERROR", "Invalid Content-Length")
+    if length > limit:
+        _drain(stream, min(length, DRAIN_LIMIT))
+        return b"", too_large
+    return (stream.read(length) if length else b""), None
+
+
+def _cors_headers(environ) -> dict[str, str]:
+    """CORS for answers the server gives itself (the middleware adds them to the API's own), so a
+    browser on an allowed origin can read why its request was refused."""
+    headers = CorsPolicy(container.config().allowed_origins).response_headers(environ.get("HTTP_ORIGIN"),
+                                                                             preflight=False)
+    add_vary_origin(headers)
+    return headers
 
 
 class QuietHandler(WSGIRequestHandler):

@@ -60,7 +60,7 @@ def test_openapi_document_covers_every_route(api, runtime):
     doc = api.get("/api/openapi.json").json()["data"]
     assert doc["openapi"].startswith("3.")
     for path, methods in app.app.routes.items():
-        for method in methods:
+        for method in set(methods) - {"OPTIONS"}:  # CORS preflight views (routing.py) are not API operations
             assert method.lower() in doc["paths"].get(path, {}), f"{method} {path} missing from OpenAPI"
     login = doc["paths"]["/api/auth/login"]["post"]
     schema_name = login["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
