@@ -103,3 +103,82 @@ class Orchestrator:
 
     def fail(self, token: str, error: str, cause: str) -> None:
         self._token_call(self._sfn.send_task_failure, taskToken=token, error=error, cause=cause[:32768])
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    """A message received for moving elsewhere: its body and attributes travel unchanged."""
+
+    body: str
+    attributes: dict
+    receipt_handle: str
+
+
+class QueueAdmin:
+    """Depths and dead-letter handling of the application's queues (the admin system view)."""
+
+    DEPTH_ATTRIBUTES = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                        "ApproximateNumberOfMessagesDelayed", "RedrivePolicy"]
+
+    def __init__(self, session) -> None:
+        self._sqs = session.client("sqs")
+        self._dlq_urls: dict[str, str | None] = {}  # source URL -> DLQ URL; queue wiring is fixed per deployment
+
+    def depth(self, url: str) -> dict:
+        a = self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=self.DEPTH_ATTRIBUTES)["Attributes"]
+        if url not in self._dlq_urls:
+            self._dlq_urls[url] = self._resolve_dlq(a.get("RedrivePolicy"))
+        return {"visible": int(a.get("ApproximateNumberOfMessages", 0)),
+                "inFlight": int(a.get("ApproximateNumberOfMessagesNotVisible", 0)),
+                "delayed": int(a.get("ApproximateNumberOfMessagesDelayed", 0))}
+
+    def dead_letter_url(self, url: str) -> str | None:
+        """The queue's DLQ, found through its RedrivePolicy (so no configuration names it)."""
+        if url not in self._dlq_urls:
+            a = self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"]
+            self._dlq_urls[url] = self._resolve_dlq(a.get("RedrivePolicy"))
+        return self._dlq_urls[url]
+
+    def _resolve_dlq(self, redrive_policy: str | None) -> str | None:
+        if not redrive_policy:
+            return None
+        arn = json.loads(redrive_policy).get("deadLetterTargetArn", "")
+        _, _, _, _, account, name = (arn.split(":") + [""] * 6)[:6]
+        if not name:
+            return None
+        kwargs = {"QueueOwnerAWSAccountId": account} if account else {}
+        return self._sqs.get_queue_url(QueueName=name, **kwargs)["QueueUrl"]
+
+    def receive(self, url: str, limit: int, hide_seconds: int) -> list[QueuedMessage]:
+        """Up to ``limit`` (<= 10) messages, hidden from other receivers for ``hide_seconds``."""
+        r = self._sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=max(1, min(limit, 10)), WaitTimeSeconds=1,
+                                      VisibilityTimeout=hide_seconds, MessageAttributeNames=["All"])
+        return [QueuedMessage(m["Body"], m.get("MessageAttributes") or {}, m["ReceiptHandle"])
+                for m in r.get("Messages", [])]
+
+    def send_batch(self, url: str, messages: list[QueuedMessage]) -> list[bool]:
+        """Send each message (body and message attributes as received); per message: was it sent."""
+        entries = []
+        for n, m in enumerate(messages):
+            entry = {"Id": str(n), "MessageBody": m.body}
+            if m.attributes:
+                # Only the fields SendMessage accepts (receivers may also see the reserved list fields).
+                entry["MessageAttributes"] = {k: {f: v[f] for f in ("DataType", "StringValue", "BinaryValue") if f in v}
+                                              for k, v in m.attributes.items()}
+            entries.append(entry)
+        r = self._sqs.send_message_batch(QueueUrl=url, Entries=entries)
+        sent = {s["Id"] for s in r.get("Successful", [])}
+        return [str(n) in sent for n in range(len(messages))]
+
+    def delete_batch(self, url: str, receipt_handles: list[str]) -> int:
+        if not receipt_handles:
+            return 0
+        r = self._sqs.delete_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(n), "ReceiptHandle": h} for n, h in enumerate(receipt_handles)])
+        return len(r.get("Successful", []))
+
+    def release(self, url: str, receipt_handles: list[str]) -> None:
+        """Make received messages visible again at once (they were not moved)."""
+        if receipt_handles:
+            self._sqs.change_message_visibility_batch(QueueUrl=url, Entries=[
+                {"Id": str(n), "ReceiptHandle": h, "VisibilityTimeout": 0} for n, h in enumerate(receipt_handles)])

@@ -5,16 +5,17 @@ push agent waits seconds, not a minute, for its next job. With no idle push agen
 """
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger
+from chalicelib import container, observability
 
-from chalicelib import container
+logger = observability.get_logger("push-dispatch")
+metrics = observability.get_metrics("push-dispatch")
+tracer = observability.get_tracer("push-dispatch")
 
-logger = Logger(service="visionsuit-push-dispatch")
 
-
-@logger.inject_lambda_context
+@observability.invocation(logger, metrics, tracer)
 def handler(event, context):
     report = container.generator_service().push_dispatch(container.config().push_dispatch_seconds)
     if report["pushed"] or report["refused"]:
+        metrics.count("JobsPushed", len(report["pushed"]))
         logger.info("push dispatch", extra={"pushed": len(report["pushed"]), "refused": report["refused"]})
     return report

@@ -1,15 +1,22 @@
-"""Job outcomes sent by the state machine (job-events queue): recorded once, never regressed."""
+"""Job outcomes sent by the state machine (job-events queue): recorded once, never regressed.
+
+Log lines of a record carry its job id; metrics: ``JobOutcome`` (dimension ``outcome``) and
+``JobDuration`` (request created -> outcome recorded, ms), both only when the outcome was applied,
+so a redelivered event is not counted twice.
+"""
 from __future__ import annotations
 
 import json
+import time
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from chalicelib import container
+from chalicelib import container, observability
 
-logger = Logger(service="visionsuit-job-events")
+logger = observability.get_logger("job-events")
+metrics = observability.get_metrics("job-events")
+tracer = observability.get_tracer("job-events")
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
@@ -21,21 +28,33 @@ def _parse_error(error) -> dict | None:
 
 
 def _record_handler(record: SQSRecord) -> None:
+    with observability.record_scope(logger, message_id=record.message_id):
+        _handle(record)
+
+
+def _handle(record: SQSRecord) -> None:
     try:
         body = json.loads(record.body)
         job_id, outcome = str(body["jobId"]), str(body["outcome"])
     except (ValueError, KeyError, TypeError):
-        logger.warning("discarding malformed job event", extra={"messageId": record.message_id})
+        logger.warning("discarding malformed job event")
         return
+    observability.bind("job-events", job_id=job_id)
     result = body.get("result") if isinstance(body.get("result"), dict) else None
     try:
         changed = container.generator_service().record_outcome(job_id, outcome, result, _parse_error(body.get("error")))
     except ValueError:
-        logger.warning("discarding job event with unknown outcome", extra={"jobId": job_id, "outcome": outcome})
+        logger.warning("discarding job event with unknown outcome", extra={"outcome": outcome[:40]})
         return
-    logger.info("job outcome", extra={"jobId": job_id, "outcome": outcome, "applied": changed})
+    if changed:
+        metrics.count("JobOutcome", outcome=outcome)
+        # Metrics only: a read of the job just recorded (the outcome does not carry its start).
+        job = container.jobs_repo().get(job_id)
+        if job is not None:
+            metrics.add("JobDuration", observability.Unit.Milliseconds, max(0.0, (time.time() - job.created_at) * 1000))
+    logger.info("job outcome", extra={"outcome": outcome, "applied": changed})
 
 
-@logger.inject_lambda_context
+@observability.invocation(logger, metrics, tracer)
 def handler(event, context):
     return process_partial_response(event=event, record_handler=_record_handler, processor=processor, context=context)

@@ -1,17 +1,19 @@
 """Scheduled (EventBridge): fail generation jobs that are still active past their deadline."""
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger
+from chalicelib import container, observability
 
-from chalicelib import container
-
-logger = Logger(service="visionsuit-sweep")
+logger = observability.get_logger("sweep-jobs")
+metrics = observability.get_metrics("sweep-jobs")
+tracer = observability.get_tracer("sweep-jobs")
 BATCH_LIMIT = 100  # bounded work per run; the next run picks up the rest
 
 
-@logger.inject_lambda_context
+@observability.invocation(logger, metrics, tracer)
 def handler(event, context):
     trigger = event.get("id") if isinstance(event, dict) else None
     report = container.generator_service().sweep_overdue(BATCH_LIMIT, trigger)
-    logger.info("sweep finished", extra={"count": report["count"]})
+    metrics.count("JobsTimedOut", report["count"])
+    logger.info("sweep finished", extra={"count": report["count"], "more": report["more"], "errors": report["errors"],
+                                         "errorSamples": report["errorSamples"]})
     return report

@@ -17,6 +17,7 @@ import time
 from dataclasses import replace
 from pathlib import PurePosixPath
 
+from chalicelib import observability
 from chalicelib.models import AssetStatus, ModelVersion, UploadFile, UploadSession
 from chalicelib.services.catalog_service import hash_lookup_values
 from chalicelib.services.upload_service import (
@@ -59,10 +60,12 @@ class IngestPipeline:
             return "ignored"
         session_id, _, rest = key[len(INCOMING_PREFIX):].partition("/")
         session = self._sessions.get(session_id)
+        observability.bind("ingest", upload_session_id=session_id if session else None)
         index = rest.partition("-")[0]
         if session is None or not index.isdigit() or int(index) >= len(session.files):
             return "orphan"  # no session: the bucket's lifecycle rule expires such objects
         upload = session.files[int(index)]
+        observability.bind("ingest", asset_id=upload.asset_id)
         if upload.key != key or session.status in ("aborted", "expired"):
             return "orphan"
         info = self._storage.head(bucket, key)
@@ -101,7 +104,8 @@ class IngestPipeline:
         key = f"{ASSETS_PREFIX}{kind}/{asset_id}/{info.etag[:16]}-{upload.name}"
         return key if self._storage.copy_pinned(self._bucket, upload.key, key, info.etag) else None
 
-    def _reject(self, repo, record_id: str, reason: str, info) -> str:
+    def _reject(self, repo, record_id: str, reason: str, info, category: str) -> str:
+        observability.get_metrics("ingest").count("IngestRejected", reason=category)
         repo.settle(record_id, status=AssetStatus.ERROR, error=reason[:500], source_etag=info.etag, size=info.size,
                     updated_at=self._clock())
         return "rejected"
@@ -112,7 +116,8 @@ class IngestPipeline:
         if isinstance(version, str):
             return version
         if info.size != upload.size:
-            return self._reject(self._versions, version.id, f"The file is {info.size} bytes, not the announced {upload.size}", info)
+            return self._reject(self._versions, version.id, f"The file is {info.size} bytes, not the announced {upload.size}", info,
+                                "size-mismatch")
         key = self._adopt(upload, info, "versions", version.id)
         if key is None:
             return "superseded"
@@ -127,7 +132,8 @@ class IngestPipeline:
             header = safetensors_meta.read_header(read, size, max_header=HEADER_CAP)
         except (safetensors_meta.InvalidSafetensors, archives.InvalidArchive) as e:
             self._storage.delete(self._bucket, [key])
-            return self._reject(self._versions, version.id, str(e), info)
+            return self._reject(self._versions, version.id, str(e), info,
+                                "invalid-archive" if isinstance(e, archives.InvalidArchive) else "invalid-model-file")
         with hashing.MultiHasher(header.data_offset, size) as hasher:  # worker threads end with the block
             for chunk in self._storage.iter_chunks(self._bucket, key):
                 hasher.update(chunk)
@@ -175,9 +181,10 @@ class IngestPipeline:
         limit = MAX_AVATAR_FILE if upload.role == "avatar" else MAX_IMAGE_FILE
         # Render slots (size 0) are filled by a GPU agent that could not announce a size; the limit still holds.
         if upload.size and info.size != upload.size:
-            return self._reject(self._images, image.id, f"The file is {info.size} bytes, not the announced {upload.size}", info)
+            return self._reject(self._images, image.id, f"The file is {info.size} bytes, not the announced {upload.size}", info,
+                                "size-mismatch")
         if info.size > limit:
-            return self._reject(self._images, image.id, f"Images are limited to {limit} bytes", info)
+            return self._reject(self._images, image.id, f"Images are limited to {limit} bytes", info, "too-large")
         key = self._adopt(upload, info, "images", image.id)
         if key is None:
             return "superseded"
@@ -191,7 +198,7 @@ class IngestPipeline:
             thumbs = thumbnails.make_thumbnails(data)
         except images.InvalidImage as e:
             self._storage.delete(self._bucket, [key])
-            return self._reject(self._images, image.id, str(e), info)
+            return self._reject(self._images, image.id, str(e), info, "invalid-image")
         meta = bounded_meta(generation_metadata.extract(data).to_dict())
         raw = meta.pop("raw", None)
         if raw:

@@ -15,7 +15,7 @@ const KNOWN_ACTIONS = [
   'generator.block', 'generator.unblock', 'generator.agent.register', 'generator.agent.update',
   'ranking.weights', 'ranking.reset', 'ranking.block', 'ranking.unblock',
   'ranking.tier.create', 'ranking.tier.update', 'ranking.tier.delete',
-  'settings.update', 'notification.announce', 'comment.delete',
+  'settings.update', 'notification.announce', 'comment.delete', 'system.redrive',
 ];
 const ID_PATTERN = '[A-Za-z0-9_\\-]{1,64}';
 

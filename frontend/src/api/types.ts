@@ -217,3 +217,36 @@ export interface CuratorApplication {
   /** The administrator's note when deciding. */
   reason: string | null;
 }
+
+// -- operations: the admin system view (GET /api/admin/system) -------------------------------
+
+export interface QueueDepth {
+  name: string;
+  /** false: the queue could not be read (its counts are null). */
+  reachable: boolean;
+  visible: number | null;
+  inFlight: number | null;
+  delayed: number | null;
+  deadLetter: { visible: number; inFlight: number } | null;
+}
+
+/** The last report of a scheduled job; `report` is the job's own summary (counts, ids, limits). */
+export interface ScheduledRun {
+  name: string;
+  ranAt: string | null;
+  report: Record<string, unknown> | null;
+}
+
+export interface SystemOverview {
+  queues: QueueDepth[];
+  schedules: ScheduledRun[];
+  health: Health;
+}
+
+export interface RedriveResult {
+  queue: string;
+  moved: number;
+  failed: number;
+  /** Messages still in the dead-letter queue afterwards. */
+  deadLetter: number;
+}

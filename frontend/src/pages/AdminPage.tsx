@@ -11,6 +11,7 @@ import GeneratorSection from '../admin/GeneratorSection';
 import RankingsSection from '../admin/RankingsSection';
 import SettingsSection from '../admin/SettingsSection';
 import AuditSection from '../admin/AuditSection';
+import SystemSection from '../admin/SystemSection';
 import '../styles/admin.css';
 
 // Links are absolute: inside a splat route ("/admin/*") relative links resolve against the whole
@@ -30,6 +31,7 @@ const SECTIONS = [
   { path: 'rankings', label: 'Rankings', element: <RankingsSection /> },
   { path: 'settings', label: 'Settings', element: <SettingsSection /> },
   { path: 'audit', label: 'Audit log', element: <AuditSection /> },
+  { path: 'system', label: 'System', element: <SystemSection /> },
 ] as const;
 
 export default function AdminPage() {
