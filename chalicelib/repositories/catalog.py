@@ -312,3 +312,44 @@ class HashRepository:
         with HashItem.batch_write() as batch:
             for kind, value in values.items():
                 batch.delete(HashItem(value.upper(), f"{kind}#{version_id}"))
+
+
+# -- scheduled cleanup ---------------------------------------------------------------------------
+class CleanupCatalogRepository:
+    """Queries and deletes of the scheduled cleanup jobs (background only: Scans are bounded and resumable)."""
+
+    @staticmethod
+    def scan_avatar_images(updated_before: float, start: dict | None,
+                           page_size: int) -> tuple[list[ImageAsset], dict | None, int]:
+        """Settled avatar images last changed before ``updated_before``, among at most ``page_size`` items
+        examined after the key ``start`` ({"pk"}): (images, resume key or None, examined)."""
+        condition = ((ImageItem.purpose == "avatar") & (ImageItem.updated_at < updated_before)
+                     & (ImageItem.status != "processing"))
+        exclusive = {"pk": {"S": start["pk"]}} if start else None
+        page = ImageItem._get_connection().scan(filter_condition=condition, limit=page_size, exclusive_start_key=exclusive)
+        repo = ImageRepository()
+        images = [repo._to_record(ImageItem.from_raw_data(raw)) for raw in page.get("Items", [])]
+        last = page.get("LastEvaluatedKey")
+        return images, ({"pk": last["pk"]["S"]} if last else None), int(page.get("ScannedCount", 0))
+
+    @staticmethod
+    def delete_image_if_unchanged(image: ImageAsset) -> bool:
+        """Delete the image record only if nobody changed it since it was read (False otherwise)."""
+        return _delete_if(ImageItem(image.id), ImageItem.updated_at == image.updated_at)
+
+    @staticmethod
+    def delete_session_if_status(session_id: str, status: str) -> bool:
+        """Delete an upload session record only while it still has ``status`` (False otherwise)."""
+        return _delete_if(UploadSessionItem(session_id), UploadSessionItem.status == status)
+
+
+def _delete_if(item: Model, condition) -> bool:
+    from pynamodb.exceptions import DeleteError
+
+    try:
+        item.delete(condition=condition)
+        return True
+    except DeleteError as e:
+        if e.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise

@@ -227,3 +227,38 @@ class ModerationRepository:
             last = cases[-1]
             return cases, {"pk": case_key(last.kind, last.asset_id), "openedAt": last.opened_at}
         return cases, None
+
+
+# -- removed assets' storage (the scheduled cleanup) ------------------------------------------------
+class RemovedCaseRepository:
+    """Cases decided "removed" whose files are not purged yet, for the scheduled cleanup: a bounded,
+    resumable Scan of the flags table (background job only)."""
+
+    @staticmethod
+    def scan_unpurged(decided_before: float, start: dict | None, page_size: int) -> tuple[list[Case], dict | None, int]:
+        """Removed, unpurged cases decided before ``decided_before`` among at most ``page_size`` items
+        examined after the key ``start`` ({"pk", "sk"}): (cases, key to resume after or None, examined)."""
+        condition = ((CaseItem.sk == CASE) & (CaseItem.state == "removed") & CaseItem.purged_at.does_not_exist()
+                     & (CaseItem.decided_at < decided_before))
+        exclusive = {name: {"S": value} for name, value in start.items()} if start else None
+        page = CaseItem._get_connection().scan(filter_condition=condition, limit=page_size,
+                                               exclusive_start_key=exclusive)
+        cases = [_case(CaseItem.from_raw_data(raw)) for raw in page.get("Items", [])]
+        last = page.get("LastEvaluatedKey")
+        return cases, ({"pk": last["pk"]["S"], "sk": last["sk"]["S"]} if last else None), int(page.get("ScannedCount", 0))
+
+    @staticmethod
+    def mark_purged(kind: str, asset_id: str, at: float) -> bool:
+        """Record that the case's files are gone, once (False: already recorded, or no such case).
+        Bumps the version like every case write, so an optimistic writer holding an older copy re-reads."""
+        from pynamodb.exceptions import UpdateError
+
+        try:
+            CaseItem(case_key(kind, asset_id), CASE).update(
+                actions=[CaseItem.purged_at.set(at), CaseItem.version.add(1)],
+                condition=CaseItem.sk.exists() & CaseItem.purged_at.does_not_exist())
+            return True
+        except UpdateError as e:
+            if e.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise

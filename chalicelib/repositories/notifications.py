@@ -177,3 +177,72 @@ class NotificationRepository:
                 removed += 1
         return removed
 
+
+
+# -- retention (the scheduled notification cleanup) ------------------------------------------------
+class NotificationRetentionRepository:
+    """Old notifications for the scheduled cleanup: a bounded, resumable Scan (background job only) and
+    deletes that keep the unread counters exact."""
+
+    def __init__(self) -> None:
+        from pynamodb.connection import Connection
+
+        from chalicelib.repositories.base import region
+
+        self._connection = Connection(region=region())
+
+    def scan_older_than(self, cutoff: float, start: dict | None, page_size: int) -> tuple[list[Notification], dict | None, int]:
+        """Notifications created before ``cutoff`` among at most ``page_size`` items examined after the
+        key ``start`` ({"pk", "sk"}): (those notifications, with ``read`` as stored (watermarks not
+        applied), the key to resume after or None at the end, items examined)."""
+        condition = NotificationItem.sk.startswith(NOTIFICATION_PREFIX) & (NotificationItem.created_at < cutoff)
+        exclusive = {name: {"S": value} for name, value in start.items()} if start else None
+        page = NotificationItem._get_connection().scan(filter_condition=condition, limit=page_size,
+                                                       exclusive_start_key=exclusive)
+        found = [_to_domain(NotificationItem.from_raw_data(raw), {}) for raw in page.get("Items", [])]
+        last = page.get("LastEvaluatedKey")
+        resume = {"pk": last["pk"]["S"], "sk": last["sk"]["S"]} if last else None
+        return found, resume, int(page.get("ScannedCount", 0))
+
+    @staticmethod
+    def delete_counted_read(user_id: str, notification_id: str, flagged_read: bool) -> bool:
+        """Delete a notification the counters do not count (read, or at or below its category's read-all
+        watermark, which never moves back). ``flagged_read``: its read flag is set; the delete is then
+        conditional on that flag, so nothing else is needed. False when it is already gone."""
+        item = NotificationItem(user_id, NOTIFICATION_PREFIX + notification_id)
+        condition = NotificationItem.sk.exists()
+        if flagged_read:
+            condition &= NotificationItem.read == True  # noqa: E712 (a PynamoDB condition)
+        return _conditional_delete(item, condition)
+
+    def delete_unread(self, n: Notification) -> bool:
+        """Delete an unread notification and count it down, in one transaction: only while it is still
+        unread (a concurrent mark-read counts it down itself) and still above the category's read-all
+        watermark (a concurrent read-all zeroes the counter). False when either changed meanwhile."""
+        from pynamodb.exceptions import TransactWriteError
+        from pynamodb.transactions import TransactWrite
+
+        mark = getattr(CountsItem, f"read_before_{n.category}")
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                tx.delete(NotificationItem(n.user_id, NOTIFICATION_PREFIX + n.id),
+                          condition=NotificationItem.read == False)  # noqa: E712 (a PynamoDB condition)
+                tx.update(CountsItem(n.user_id, COUNTS), actions=[getattr(CountsItem, f"unread_{n.category}").add(-1)],
+                          condition=CountsItem.sk.exists() & (mark.does_not_exist() | (mark < n.id)))
+            return True
+        except TransactWriteError as e:
+            if e.cause_response_code in ("TransactionCanceledException", "TransactionConflictException"):
+                return False
+            raise
+
+
+def _conditional_delete(item: Model, condition) -> bool:
+    from pynamodb.exceptions import DeleteError
+
+    try:
+        item.delete(condition=condition)
+        return True
+    except DeleteError as e:
+        if e.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise

@@ -195,7 +195,22 @@ class AssetService:
         keys = list(dict.fromkeys(keys))
         if keys:
             self._storage.delete(self._bucket, keys)  # raises: the task is retried, deletes are idempotent
+        self._forget_files(kind, asset)
         return len(keys)
+
+    def _forget_files(self, kind: str, asset: ModelAsset | ImageAsset) -> None:
+        """Clear the purged files' keys from the records that stay (the removed asset, its versions and
+        previews), so no view presents a link to an object that is gone (admins still see removed assets)."""
+        image_ids = {asset.id} if kind == "image" else {asset.cover_image_id}
+        if kind == "model":
+            for version in self._versions.for_model(asset.id):
+                image_ids.add(version.cover_image_id)
+                if version.key or version.header_key:
+                    self._versions.update(version.id, key="", header_key="")
+        for image in self._images.get_many({i for i in image_ids if i}).values():
+            if image.key or image.thumbnails or (image.meta or {}).get("rawKey"):
+                meta = {k: v for k, v in (image.meta or {}).items() if k != "rawKey"}
+                self._images.update(image.id, key="", thumbnails={}, meta=meta)
 
     def _delete_objects(self, keys: list[str]) -> None:
         try:

@@ -378,17 +378,33 @@ class GeneratorService:
     def sweep_overdue(self, limit: int, trigger: str | None = None) -> dict:
         """Fail jobs still active past their deadline (lost executions, crashed consumers, requests
         nobody admitted). Idempotent: a job already terminal is skipped by the conditional transition."""
-        now, swept = self._clock(), []
+        now, swept, failures, more = self._clock(), [], [], False
         for status in JobStatus.ACTIVE:
-            for job in self._jobs.overdue(status, now, limit - len(swept)):
-                if self._jobs.transition(job.id, JobStatus.TIMED_OUT, now, error="Deadline passed", task_token=None):
-                    if job.execution_arn:
-                        self._orchestrator.stop(job.execution_arn, "deadline passed")
-                    self._finished(job.id)
+            try:
+                overdue = self._jobs.overdue(status, now, limit - len(swept))
+            except Exception as e:
+                failures.append(f"query {status}: {type(e).__name__}: {e}")
+                continue
+            for job in overdue:
+                # One job that fails (an execution that cannot be stopped, a slot release) is counted
+                # and the run goes on; its transition already happened, so the next run skips it.
+                try:
+                    if not self._jobs.transition(job.id, JobStatus.TIMED_OUT, now, error="Deadline passed",
+                                                 task_token=None):
+                        continue
                     swept.append(job.id)
+                    try:
+                        if job.execution_arn:
+                            self._orchestrator.stop(job.execution_arn, "deadline passed")
+                    finally:
+                        self._finished(job.id)  # the slot and the agent are released even if the stop failed
+                except Exception as e:
+                    failures.append(f"job {job.id}: {type(e).__name__}: {e}")
             if len(swept) >= limit:
+                more = True
                 break
-        report = {"swept": swept, "count": len(swept), "limit": limit, "ranAt": now, "trigger": trigger}
+        report = {"swept": swept, "count": len(swept), "limit": limit, "ranAt": now, "trigger": trigger,
+                  "more": more, "errors": len(failures), "errorSamples": [f[:300] for f in failures[:5]]}
         self._reports.record_schedule_run("sweep-jobs", report)
         return report
 

@@ -408,25 +408,45 @@ class UploadService:
                 self._indexer.refresh_or_queue(kind, asset_id)
 
     def sweep_expired(self, limit: int) -> dict:
-        """Scheduled: discard sessions left open past their expiry, then orphaned multipart uploads."""
-        now, discarded = self._clock(), []
-        for session in self._sessions.expired("open", now, limit):
+        """Scheduled: discard sessions left open past their expiry, then orphaned multipart uploads.
+        Bounded (``limit`` of each per run; ``more`` says a full batch was found), idempotent (a session
+        is claimed by its status transition, aborting a gone upload succeeds), and one failing session
+        or upload is counted under ``errors`` without stopping the run (a session that failed after its
+        transition leaves objects that cleanup-orphans removes)."""
+        now, discarded, stale, failures = self._clock(), [], [], []
+        try:
+            sessions = self._sessions.expired("open", now, limit)
+        except Exception as e:
+            sessions = []
+            failures.append(f"query sessions: {type(e).__name__}: {e}")
+        for session in sessions:
             try:
                 self.discard(session, "expired")
             except Conflict:
                 continue  # completed or aborted between the query and now
+            except Exception as e:
+                failures.append(f"session {session.id}: {type(e).__name__}: {e}")
+                continue
             discarded.append(session.id)
-        stale = []
-        for key, upload_id in self._storage.stale_multipart_uploads(self._bucket, INCOMING_PREFIX,
-                                                                    now - SESSION_TTL - 3600, limit):
+        try:
+            uploads = self._storage.stale_multipart_uploads(self._bucket, INCOMING_PREFIX, now - SESSION_TTL - 3600,
+                                                            limit)
+        except Exception as e:
+            uploads = []
+            failures.append(f"list multipart uploads: {type(e).__name__}: {e}")
+        for key, upload_id in uploads:
             # Only orphans: a multipart upload of a session that is still open is that session's business
             # (its own expiry discards it above), whatever age the store reports.
-            owner = self._sessions.get(key[len(INCOMING_PREFIX):].split("/", 1)[0])
-            if owner is None or owner.status != "open":
-                self._storage.abort_multipart(self._bucket, key, upload_id)
-                stale.append(key)
+            try:
+                owner = self._sessions.get(key[len(INCOMING_PREFIX):].split("/", 1)[0])
+                if owner is None or owner.status != "open":
+                    self._storage.abort_multipart(self._bucket, key, upload_id)
+                    stale.append(key)
+            except Exception as e:
+                failures.append(f"multipart {key}: {type(e).__name__}: {e}")
         report = {"sessions": discarded, "count": len(discarded), "abortedMultipart": len(stale), "limit": limit,
-                  "ranAt": now}
+                  "ranAt": now, "more": len(sessions) >= limit or len(uploads) >= limit, "errors": len(failures),
+                  "errorSamples": [f[:300] for f in failures[:5]]}
         if self._reports:
             self._reports.record_schedule_run("sweep-uploads", report)
         return report
