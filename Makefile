@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev frontend test lint test-unit test-moto test-fuzz test-e2e test-localstack install create-admin package bench clean
+.PHONY: dev frontend test lint test-unit test-moto test-fuzz test-e2e test-localstack install create-admin package deploy bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -46,11 +46,19 @@ test-e2e: $(STAMP)
 test-localstack: $(STAMP)
 	$(BIN)/python scripts/run_tests.py integration-localstack
 
+# Offline, no credentials: the stateful template, the application template (chalice package of the API
+# + functions + SPA hosting) with its code staged in build/app-code, both checked by cfn-lint.
 package: $(STAMP)
 	@mkdir -p build
 	$(BIN)/python -m infra.template > build/stateful.json
-	$(BIN)/cfn-lint build/stateful.json
-	@echo "wrote build/stateful.json"
+	$(BIN)/python -m infra.app_template build
+	$(BIN)/cfn-lint build/stateful.json build/app.json
+	@echo "wrote build/stateful.json and build/app.json (code in build/app-code)"
+
+# Real AWS account (never CI): see docs/deploy.md. STAGE names the stack (visionsuit-$(STAGE)).
+deploy: $(STAMP)
+	@test -n "$(STAGE)" || { echo "usage: make deploy STAGE=<name> [ALARM_EMAIL=...] [PUBLIC_URL=...]"; exit 2; }
+	STAGE="$(STAGE)" ALARM_EMAIL="$(ALARM_EMAIL)" PUBLIC_URL="$(PUBLIC_URL)" bash scripts/deploy.sh
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.api_latency

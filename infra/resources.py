@@ -29,6 +29,8 @@ class Queue:
     retention_seconds: int = 4 * 24 * 3600
     consumer: str | None = None  # "module:function" invoked with SQS events; None = pulled by the API
     batch_size: int = 10
+    # An alarm fires when the oldest message waited longer than this (a stalled consumer).
+    age_alarm_seconds: int = 3600
 
     @property
     def dlq_name(self) -> str:
@@ -101,6 +103,54 @@ class Timing:
     timeout_seconds: int = 3600
     retry_interval_seconds: int = 2
     retry_max_attempts: int = 2
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Access a function needs to one resource. ``levels`` name groups of IAM actions (infra.iam):
+    tables read/query/scan/describe/write (+ the GSIs it queries), buckets read/write/delete/list/multipart
+    (presigned GET/PUT URLs are authorized with the signer's read/write), queues send/receive/inspect/
+    redrive, state machines start/stop/callback/describe, secrets read (name = the config variable)."""
+
+    kind: str  # table | bucket | queue | state-machine | secret
+    name: str
+    levels: tuple[str, ...]
+    indexes: tuple[str, ...] = ()
+
+
+def table(name: str, *levels: str, indexes: tuple[str, ...] = ()) -> Grant:
+    return Grant("table", name, levels, indexes)
+
+
+def bucket(name: str, *levels: str) -> Grant:
+    return Grant("bucket", name, levels)
+
+
+def queue(name: str, *levels: str) -> Grant:
+    return Grant("queue", name, levels)
+
+
+def machine(name: str, *levels: str) -> Grant:
+    return Grant("state-machine", name, levels)
+
+
+def secret(env_name: str) -> Grant:
+    return Grant("secret", env_name, ("read",))
+
+
+@dataclass(frozen=True)
+class Function:
+    """One deployable Lambda. The API (Chalice) has ``handler="app:app"``; queue consumers name their
+    queue, scheduled functions their schedule. ``grants`` is everything its role allows (infra.iam),
+    proven against what the integration suite saw it do (tests/integration/test_iam_usage.py)."""
+
+    name: str
+    handler: str
+    grants: tuple[Grant, ...]
+    queue: str | None = None
+    schedule: str | None = None
+    timeout: int = 60
+    memory: int = 512
 
 
 QUEUES = (
@@ -197,6 +247,145 @@ SCHEDULES = (
     Schedule("sweep-jobs", "rate(5 minutes)", "functions.generator.sweep:handler"),
     Schedule("sweep-uploads", "rate(15 minutes)", "functions.ingest.sweep:handler"),
     Schedule("push-dispatch", "rate(1 minute)", "functions.generator.dispatcher:handler"),
+    Schedule("ops-metrics", "rate(5 minutes)", "functions.ops.queue_metrics:handler"),
+    # Cleanup jobs (chalicelib/services/cleanup_service.py): bounded, resumable Scans/listings, so hourly
+    # and slower; none of them is urgent (readers already ignore what they remove).
+    Schedule("cleanup-orphans", "rate(6 hours)", "functions.cleanup.orphans:handler"),
+    Schedule("cleanup-removed", "rate(6 hours)", "functions.cleanup.removed:handler"),
+    Schedule("cleanup-expired", "rate(2 hours)", "functions.cleanup.expired:handler"),
+    Schedule("cleanup-notifications", "rate(1 day)", "functions.cleanup.notifications:handler"),
+)
+
+
+API_FUNCTION = "api"  # the Chalice app; infra.local.server attributes API requests to it
+
+# Every deployable function and exactly what its role may do (infra/iam.py turns levels into actions).
+# Derived from what each function does in the integration suite and proven there on every run: a call
+# outside these grants, or a grant no call needed, fails tests/integration/test_iam_usage.py.
+# table(name, levels, indexes=GSIs it queries); Scan ("scan") only in scheduled/background work.
+_CATALOG_WRITE = tuple(table(t, "read", "write") for t in ("images", "models", "likes", "metadata-fields", "tags",
+                                                           "uploads", "nonces", "ratelimits", "settings"))
+FUNCTIONS = (
+    Function(API_FUNCTION, "app:app", (
+        *_CATALOG_WRITE,
+        table("agents", "read", "write", indexes=("by-listing",)),
+        table("applications", "read", "write", indexes=("by-status", "by-user")),
+        table("audit", "query", "write"),
+        table("comments", "read", "query", "write"),
+        table("flags", "read", "write", indexes=("by-queue",)),
+        table("galleries", "read", "write", indexes=("by-owner", "by-parent")),
+        table("gallery-entries", "read", "query", "write", indexes=("by-asset", "by-position")),
+        table("generator", "read", "query", "write"),
+        table("hashes", "query", "write"),
+        table("jobs", "read", "write", indexes=("by-created", "by-failure", "by-owner", "by-status-deadline")),
+        table("notifications", "read", "query", "write"),
+        table("rankings", "read", "write", indexes=("by-score",)),
+        table("search", "query", "write", indexes=("by-downloads", "by-likes", "by-name")),
+        table("search-meta", "read", "query", "write"),
+        table("users", "read", "write", indexes=("by-created",)),
+        table("versions", "read", "write", indexes=("by-model",)),
+        # Presigned downloads (read) and uploads incl. multipart parts (write); the health check lists.
+        bucket("base-models", "read"),
+        bucket("media", "read", "write", "delete", "list", "multipart"),
+        # GPU agents pull dispatch through the API; the admin system view reads every depth and redrives
+        # dead letters back (receive from a DLQ, send to its queue).
+        queue("dispatch", "send", "receive", "inspect"),
+        queue("ingest", "send", "inspect"),
+        queue("job-events", "send", "inspect"),
+        queue("dispatch-dlq", "receive", "inspect"),
+        queue("ingest-dlq", "receive", "inspect"),
+        queue("job-events-dlq", "receive", "inspect"),
+        machine("generation", "start", "stop", "callback"),
+        secret("VS_JWT_SECRET"), secret("VS_CALLBACK_SECRET"), secret("VS_STORAGE_EVENTS_SECRET"),
+    ), timeout=30, memory=1024),
+    # Ingest: uploads and renders become assets; also runs background tasks queued on its own queue
+    # (safety recalculation walks models and images: Scan + DescribeTable for progress).
+    Function("ingest", "functions.ingest.handler:handler", (
+        table("applications", "write", indexes=("by-user",)),
+        table("flags", "read", "write"),
+        table("galleries", "read", "write", indexes=("by-owner", "by-parent")),
+        table("gallery-entries", "query", "write", indexes=("by-asset", "by-position")),
+        table("hashes", "query", "write"),
+        table("images", "read", "scan", "describe", "write", indexes=("by-owner",)),
+        table("models", "read", "scan", "describe", "write", indexes=("by-owner",)),
+        table("notifications", "query", "write"),
+        table("rankings", "read", "write"),
+        table("search", "write"),
+        table("search-meta", "read", "write"),
+        table("settings", "read", "write"),
+        table("uploads", "read"),
+        table("users", "read", "write", indexes=("by-created",)),
+        table("versions", "read", "write", indexes=("by-model",)),
+        bucket("media", "read", "write", "delete"),
+        queue("ingest", "send"),
+    ), queue="ingest", timeout=900, memory=2048),
+    Function("job-events", "functions.generator.events:handler", (
+        table("agents", "write"),
+        table("generator", "write"),
+        table("images", "read", "write"),
+        table("jobs", "read", "write"),
+        table("search-meta", "read"),
+        table("uploads", "read", "write"),
+        bucket("media", "read", "list"),
+    ), queue="job-events", timeout=50),
+    Function("sweep-jobs", "functions.generator.sweep:handler", (
+        table("jobs", "read", "write", indexes=("by-status-deadline",)),
+        table("settings", "write"),
+    ), schedule="sweep-jobs", timeout=120),
+    Function("sweep-uploads", "functions.ingest.sweep:handler", (
+        table("images", "read"),
+        table("models", "read", "write"),
+        table("search", "write"),
+        table("search-meta", "read", "write"),
+        table("settings", "write"),
+        table("uploads", "read", "write", indexes=("by-status-expiry",)),
+        table("versions", "read", "write"),
+        bucket("media", "delete", "list", "multipart", "list-multipart"),
+    ), schedule="sweep-uploads", timeout=300),
+    Function("push-dispatch", "functions.generator.dispatcher:handler", (
+        table("agents", "write", indexes=("by-listing",)),
+        table("generator", "read"),
+        table("images", "write"),
+        table("jobs", "read", "write", indexes=("by-status-deadline",)),
+        table("settings", "read"),
+        table("uploads", "read", "write"),
+        table("users", "read"),
+        bucket("base-models", "read"),
+        bucket("media", "read", "write"),
+        queue("dispatch", "receive"),
+        machine("generation", "start", "callback"),
+        secret("VS_CALLBACK_SECRET"),
+    ), schedule="push-dispatch", timeout=60),
+    Function("ops-metrics", "functions.ops.queue_metrics:handler", (
+        table("settings", "write"),
+        *(queue(q.name, "inspect") for q in QUEUES),
+        *(queue(q.dlq_name, "inspect") for q in QUEUES),
+    ), schedule="ops-metrics", timeout=60),
+    Function("cleanup-orphans", "functions.cleanup.orphans:handler", (
+        table("images", "read"), table("uploads", "read"), table("versions", "read"),
+        table("settings", "read", "write"),
+        bucket("media", "delete", "list"),
+    ), schedule="cleanup-orphans", timeout=300),
+    Function("cleanup-removed", "functions.cleanup.removed:handler", (
+        table("flags", "scan", "write"),
+        table("images", "read", "scan", "write"),
+        table("models", "read"),
+        table("users", "read"),
+        table("versions", "write", indexes=("by-model",)),
+        table("settings", "read", "write"),
+        bucket("media", "delete"),
+    ), schedule="cleanup-removed", timeout=300),
+    Function("cleanup-expired", "functions.cleanup.expired:handler", (
+        *(table(t, "scan", "write") for t in ("comments", "generator", "nonces", "notifications", "ratelimits",
+                                               "search-meta")),
+        table("uploads", "write", indexes=("by-status-expiry",)),
+        table("settings", "read", "write"),
+        bucket("media", "delete", "list"),
+    ), schedule="cleanup-expired", timeout=300),
+    Function("cleanup-notifications", "functions.cleanup.notifications:handler", (
+        table("notifications", "read", "scan", "write"),
+        table("settings", "read", "write"),
+    ), schedule="cleanup-notifications", timeout=300),
 )
 
 

@@ -7,17 +7,33 @@ timeout and reach the DLQ after maxReceiveCount, as on AWS.
 """
 from __future__ import annotations
 
+import contextvars
 import importlib
 import logging
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import boto3
 
 log = logging.getLogger("visionsuit.local")
+
+# The deployable function (infra.resources FUNCTIONS name) whose handler runs in the current thread:
+# on AWS every function has its own role, here they share one process, so tests that check IAM
+# least privilege (tests/integration/test_iam_usage.py) attribute each AWS call through this.
+INVOKED_FUNCTION: contextvars.ContextVar[str | None] = contextvars.ContextVar("invoked_function", default=None)
+
+
+@contextmanager
+def invoking(function_name: str):
+    token = INVOKED_FUNCTION.set(function_name)
+    try:
+        yield
+    finally:
+        INVOKED_FUNCTION.reset(token)
 
 
 @dataclass
@@ -103,7 +119,8 @@ class QueuePoller(threading.Thread):
                 continue
             self.invocations += 1
             try:
-                result = handler(sqs_event(messages, arn, region), LambdaContext(self.function_name)) or {}
+                with invoking(self.function_name):
+                    result = handler(sqs_event(messages, arn, region), LambdaContext(self.function_name)) or {}
                 failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
             except Exception:
                 log.exception("handler %s raised; the whole batch will be retried", self.function_name)
@@ -129,7 +146,8 @@ class ScheduleTimer(threading.Thread):
         rule_arn = f"arn:aws:events:{region}:000000000000:rule/{self.schedule_name}"
         while not self._halt.wait(self._interval):
             try:
-                handler(scheduled_event(rule_arn, region), LambdaContext(self.schedule_name))
+                with invoking(self.schedule_name):
+                    handler(scheduled_event(rule_arn, region), LambdaContext(self.schedule_name))
                 self.runs += 1
             except Exception:
                 log.exception("scheduled handler %s failed", self.schedule_name)
