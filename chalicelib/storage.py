@@ -29,9 +29,11 @@ def attachment_disposition(filename: str) -> str:
 
 
 class Storage:
-    def __init__(self, session, addressing_style: str = "auto") -> None:
+    def __init__(self, session, addressing_style: str = "auto", credentials: tuple[str, str] | None = None) -> None:
+        # Own keys for an S3-compatible store (MinIO) that does not know the platform's AWS credentials.
+        keys = {"aws_access_key_id": credentials[0], "aws_secret_access_key": credentials[1]} if credentials else {}
         self._client = session.client(
-            "s3", config=BotoConfig(signature_version="s3v4", s3={"addressing_style": addressing_style})
+            "s3", config=BotoConfig(signature_version="s3v4", s3={"addressing_style": addressing_style}), **keys
         )
 
     def presign_put(self, bucket: str, key: str, content_type: str, content_length: int, ttl: int) -> tuple[str, dict]:
@@ -213,3 +215,25 @@ class Storage:
             return True
         except Exception:
             return False
+
+    # -- scheduled cleanup ----------------------------------------------------------------------
+    def list_after(self, bucket: str, start_after: str | None, max_keys: int) -> tuple[list[tuple[str, float]], str | None]:
+        """One ListObjectsV2 page of at most ``max_keys`` (<= 1000) keys in key order after ``start_after``:
+        ([(key, last modified, epoch seconds)], the key to continue after, or None at the end of the bucket).
+        Resuming after a key (rather than with a continuation token) survives keys deleted meanwhile."""
+        params = {"Bucket": bucket, "MaxKeys": max(1, min(1000, max_keys))}
+        if start_after:
+            params["StartAfter"] = start_after
+        r = self._client.list_objects_v2(**params)
+        found = [(o["Key"], o["LastModified"].timestamp()) for o in r.get("Contents", [])]
+        return found, (found[-1][0] if found and r.get("IsTruncated") else None)
+
+    def delete_reporting(self, bucket: str, keys: list[str]) -> list[str]:
+        """Delete ``keys`` (deleting a missing key succeeds); returns the keys the store refused."""
+        failed = []
+        for i in range(0, len(keys), 1000):
+            batch = [{"Key": k} for k in keys[i:i + 1000]]
+            if batch:
+                r = self._client.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+                failed += [e["Key"] for e in r.get("Errors", [])]
+        return failed
