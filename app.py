@@ -26,6 +26,7 @@ from chalicelib.api import meta as meta_api
 from chalicelib.api import metadata as metadata_api
 from chalicelib.api import moderation as moderation_api
 from chalicelib.api import rankings as rankings_api
+from chalicelib.api import system as system_api
 from chalicelib.api import tags as tags_api
 from chalicelib.api import users as users_api
 from chalicelib.api.middleware import envelope_middleware
@@ -46,6 +47,8 @@ BLUEPRINTS.append(users_api)
 BLUEPRINTS.append(applications_api)
 # Generation blueprints
 BLUEPRINTS.append(generator_admin_api)
+# Operations
+BLUEPRINTS.append(system_api)
 
 for module in BLUEPRINTS:
     app.register_blueprint(module.router.blueprint, url_prefix=API_PREFIX)

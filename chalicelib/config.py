@@ -27,8 +27,22 @@ def _env(name: str, default: str | None = None) -> str:
     return value
 
 
+# Config properties that hold secrets -> the variable naming them. On AWS ``<variable>_PARAM`` names an
+# SSM SecureString parameter holding the value (the template never contains it); locally the value
+# itself is in ``<variable>``.
+SECRET_PROPERTIES = {"jwt_secret": "VS_JWT_SECRET", "callback_secret": "VS_CALLBACK_SECRET",
+                     "storage_events_secret": "VS_STORAGE_EVENTS_SECRET"}
+
+
 def _secret(name: str) -> bytes:
-    secret = _env(name)
+    parameter_name = os.environ.get(f"{name}_PARAM")
+    if parameter_name:
+        from chalicelib import secret_store  # boto3 only where a parameter is configured
+
+        secret = secret_store.parameter(parameter_name)
+        name = f"{name}_PARAM ({parameter_name})"
+    else:
+        secret = _env(name)
     if len(secret) < 32:
         raise ConfigurationError(f"{name} must be at least 32 characters")
     return secret.encode()
@@ -131,3 +145,82 @@ class Config:
 
     def state_machine_arn(self, logical: str) -> str:
         return _env(resource_env("STATE_MACHINE", logical, "_ARN"))
+
+    # -- edge: CORS, request sizes, client addresses, rate limits ---------------------------
+    @cached_property
+    def allowed_origins(self) -> tuple[str, ...]:
+        """Browser origins allowed to call the API: the public URL's origin plus VS_ALLOWED_ORIGINS
+        (comma/space separated; unset: same-origin only). '*' is a configuration error."""
+        from chalicelib.edge_policy import parse_origins
+
+        try:
+            return parse_origins(os.environ.get("VS_ALLOWED_ORIGINS"), self.public_url)
+        except ValueError as e:
+            raise ConfigurationError(str(e)) from None
+
+    @cached_property
+    def max_request_bytes(self) -> int:
+        """Largest API request body. File bytes never pass through the API (presigned URLs); the
+        largest legitimate JSON bodies (bulk edits, metadata schemas) stay well below 64 KiB."""
+        return max(1024, _int("VS_MAX_REQUEST_BYTES", 256 * 1024))
+
+    @cached_property
+    def trusted_proxy_hops(self) -> int:
+        """Proxies of ours in front of API Gateway (a CloudFront distribution: 1) whose
+        X-Forwarded-For entries are believed; 0 trusts only API Gateway's sourceIp."""
+        return max(0, _int("VS_TRUSTED_PROXY_HOPS", 0))
+
+    @cached_property
+    def registrations_per_ip(self) -> int:
+        return _int("VS_REGISTRATIONS_PER_IP", 20)
+
+    @cached_property
+    def registration_window_seconds(self) -> int:
+        return _int("VS_REGISTRATION_WINDOW_SECONDS", 3600)
+
+    @cached_property
+    def password_changes_per_user(self) -> int:
+        """Password changes (attempts, right or wrong current password) per account and login window."""
+        return _int("VS_PASSWORD_CHANGES", 5)
+
+    @cached_property
+    def queue_urls(self) -> dict[str, str]:
+        """Every queue of the deployment, logical name -> URL, from the VS_QUEUE_<NAME>_URL variables
+        (so a queue added to infra/resources.py appears in the admin system view without code here)."""
+        return {key[len("VS_QUEUE_"):-len("_URL")].lower().replace("_", "-"): value
+                for key, value in os.environ.items()
+                if key.startswith("VS_QUEUE_") and key.endswith("_URL") and len(key) > 13 and value}
+
+    # -- scheduled cleanup (chalicelib/services/cleanup_service.py) --------------------------------------
+    @cached_property
+    def cleanup_options(self):
+        """Grace and retention periods of the cleanup jobs (seconds; defaults in CleanupOptions)."""
+        from chalicelib.services.cleanup_service import CleanupOptions
+
+        d = CleanupOptions()
+        return CleanupOptions(
+            orphan_grace=_int("VS_ORPHAN_GRACE_SECONDS", int(d.orphan_grace)),
+            incoming_retention=_int("VS_INCOMING_RETENTION_SECONDS", int(d.incoming_retention)),
+            removed_retention=_int("VS_REMOVED_RETENTION_SECONDS", int(d.removed_retention)),
+            upload_record_retention=_int("VS_UPLOAD_RECORD_RETENTION_SECONDS", int(d.upload_record_retention)),
+            read_notification_retention=_int("VS_READ_NOTIFICATION_RETENTION_SECONDS",
+                                             int(d.read_notification_retention)),
+            unread_notification_retention=_int("VS_UNREAD_NOTIFICATION_RETENTION_SECONDS",
+                                               int(d.unread_notification_retention)),
+            scan_budget=_int("VS_CLEANUP_SCAN_BUDGET", d.scan_budget))
+
+    # -- S3-compatible storage (docs/minio.md) ------------------------------------------------------------
+    @cached_property
+    def s3_credentials(self) -> tuple[str, str] | None:
+        """Keys of the platform's user on an S3-compatible store (MinIO) whose users are not the AWS account's:
+        VS_S3_ACCESS_KEY_ID plus VS_S3_SECRET_ACCESS_KEY (locally) or VS_S3_SECRET_ACCESS_KEY_PARAM (an SSM
+        SecureString on AWS). None: S3 uses the same credential chain as every other service."""
+        access_key = os.environ.get("VS_S3_ACCESS_KEY_ID", "")
+        if not access_key:
+            return None
+        parameter_name = os.environ.get("VS_S3_SECRET_ACCESS_KEY_PARAM")
+        if parameter_name:
+            from chalicelib import secret_store
+
+            return access_key, secret_store.parameter(parameter_name)
+        return access_key, _env("VS_S3_SECRET_ACCESS_KEY")

@@ -54,7 +54,7 @@ def session() -> boto3.session.Session:
 def storage():
     from chalicelib.storage import Storage
 
-    return Storage(session(), config().s3_addressing_style)
+    return Storage(session(), config().s3_addressing_style, config().s3_credentials)
 
 
 @_singleton
@@ -160,6 +160,8 @@ def auth_service():
         users_repo(), nonces_repo(), settings_service(), RateLimiter(ratelimit_repo()),
         jwt_secret=lambda: cfg.jwt_secret, token_ttl=cfg.token_ttl_seconds,
         login_limit=cfg.login_attempts_per_window, login_window=cfg.login_window_seconds,
+        registrations_per_ip=cfg.registrations_per_ip, registration_window=cfg.registration_window_seconds,
+        password_changes=cfg.password_changes_per_user,
         on_renamed=lambda user_id: ingest_queue().send({"task": "reindex-owner", "ownerId": user_id}),
     )
 
@@ -451,3 +453,54 @@ def generator_settings_service():
                                     storage(), bucket=lambda logical: cfg.bucket(logical),
                                     notifications=lambda: notification_service(), audit=lambda: audit_service(),
                                     cache_seconds=cfg.settings_cache_seconds)
+
+
+# -- operations: the admin system view --------------------------------------------------------
+@_singleton
+def queue_admin():
+    from chalicelib.messaging import QueueAdmin
+
+    return QueueAdmin(session())
+
+
+@_singleton
+def system_service():
+    from chalicelib import observability
+    from chalicelib.services.system_service import SystemService
+
+    # Late-bound: the scheduled-run reports belong to the cleanup service (resolved per call).
+    return SystemService(lambda: config().queue_urls, queue_admin(),
+                         reports=lambda: cleanup_service().last_reports(),
+                         health=lambda: health_service().report(),
+                         audit=lambda: audit_service(),
+                         record_run=lambda name, report: settings_service().record_schedule_run(name, report),
+                         metrics=observability.get_metrics("ops-metrics"))
+
+
+# -- scheduled cleanup jobs ---------------------------------------------------------------------
+@_singleton
+def cleanup_service():
+    return new_cleanup_service()
+
+
+def new_cleanup_service(options=None, clock=None, **collaborators):
+    """A cleanup service; ``options`` (CleanupOptions), ``clock`` and any constructor argument in
+    ``collaborators`` replace the configured ones (tests, one-off runs). The singleton above is the configured one."""
+    import time
+
+    from chalicelib.repositories.catalog import CleanupCatalogRepository
+    from chalicelib.repositories.expiring import EXPIRING_KINDS, ExpiringItemRepository
+    from chalicelib.repositories.moderation import RemovedCaseRepository
+    from chalicelib.repositories.notifications import NotificationRepository, NotificationRetentionRepository
+    from chalicelib.services.cleanup_service import CleanupService
+
+    cfg = config()
+    parts = dict(
+        storage=storage(), bucket=cfg.bucket("media"), catalog=catalog(), cleanup_catalog=CleanupCatalogRepository(),
+        users=users_repo(), removed_cases=RemovedCaseRepository(),
+        purge_files=lambda kind, asset: asset_service().purge_files(kind, asset),
+        expiring=[ExpiringItemRepository(kind) for kind in EXPIRING_KINDS],
+        notifications=NotificationRepository(), notification_retention=NotificationRetentionRepository(),
+        state=settings_repo(), reports=settings_service())
+    parts.update(collaborators)
+    return CleanupService(**parts, options=options or cfg.cleanup_options, clock=clock or time.time)

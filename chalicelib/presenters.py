@@ -536,3 +536,15 @@ def generator_block(b, users: dict) -> dict:
     return {"userId": b.user_id, "user": {"id": user.id, "displayName": user.display_name} if user else None,
             "reason": b.reason, "createdAt": iso(b.created_at), "updatedAt": iso(b.updated_at),
             "createdBy": b.created_by, "updatedBy": b.updated_by}
+
+
+# -- operations: the admin system view ----------------------------------------------------------
+def system_overview(view: dict) -> dict:
+    """Queue depths and health as the service reports them; scheduled runs with ISO times (reports
+    store epoch seconds; the report body itself is the job's own summary, shown as is)."""
+    def when(value):
+        return iso(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+    schedules = [{"name": s.get("name"), "ranAt": when(s.get("ranAt")), "report": s.get("report")}
+                 for s in view["schedules"]]
+    return {"queues": view["queues"], "schedules": schedules, "health": view["health"]}

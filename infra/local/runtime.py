@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from infra import resources as R
-from infra.bootstrap import bootstrap
+from infra.bootstrap import bootstrap, browser_origins, configure_browser_cors
 from infra.local.lambda_runtime import QueuePoller, ScheduleTimer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,8 +24,15 @@ class RuntimeOptions:
     prefix: str = "vs-local"
     embedded: bool = True  # False: use the AWS_ENDPOINT_URL* already in the environment
     timing: R.Timing = field(default_factory=R.Timing)
-    schedule_interval: float | None = None  # override every schedule's rate (seconds)
+    # Per-schedule overrides of the rate (schedule name -> seconds); the others run at their real rate.
+    schedule_intervals: dict[str, float] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
+    # "sqs": buckets route ObjectCreated to the ingest queue (AWS, moto, LocalStack). "webhook": S3 is a MinIO-style
+    # store that POSTs its events to /api/events/storage, so no bucket notification is configured (docs/minio.md).
+    storage_notifications: str = "sqs"
+    # "bootstrap": infra.bootstrap creates the resources through the service APIs (the embedded stack).
+    # "cloudformation": infra.stack_deploy deploys infra.template as a stack named after the prefix (tier 2).
+    provisioning: str = "bootstrap"
 
 
 def static_dir() -> Path:
@@ -42,6 +49,7 @@ class LocalRuntime:
         self.pollers: list[QueuePoller] = []
         self.timers: list[ScheduleTimer] = []
         self.env: dict[str, str] = {}
+        self.deployment = None  # infra.stack_deploy.Deployment when provisioned by CloudFormation
         self.url = ""
 
     def start(self) -> LocalRuntime:
@@ -55,7 +63,22 @@ class LocalRuntime:
             os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
             self._emulator = EmbeddedMoto(o.host)
             os.environ["AWS_ENDPOINT_URL"] = self._emulator.start()
-        self.env = bootstrap(o.prefix, o.timing)
+        if o.provisioning == "cloudformation":
+            from infra.stack_deploy import deploy_stateful
+
+            if o.storage_notifications != "sqs":
+                raise ValueError("the template routes ObjectCreated to SQS: provisioning='cloudformation' needs "
+                                 "storage_notifications='sqs'")
+            # The template's AllowedOrigin keeps its default: configure_browser_cors below sets the SPA's origin,
+            # which is known only once the server is bound (as for bootstrap).
+            self.env, self.deployment = deploy_stateful(o.prefix, o.timing)
+            log.info("stack %s %s in %.1fs", o.prefix, self.deployment.status, self.deployment.seconds)
+        elif o.provisioning == "bootstrap":
+            if o.storage_notifications not in ("sqs", "webhook"):
+                raise ValueError(f"storage_notifications must be 'sqs' or 'webhook', not {o.storage_notifications!r}")
+            self.env = bootstrap(o.prefix, o.timing, bucket_notifications=o.storage_notifications == "sqs")
+        else:
+            raise ValueError(f"unknown provisioning {o.provisioning!r} (bootstrap | cloudformation)")
         # Bind first so the public URL (callback URLs are built on it) knows the real port.
         from infra.local.server import HttpServer, PlatformApp
 
@@ -70,6 +93,7 @@ class LocalRuntime:
         self.url = f"http://{o.host}:{self.server.port}"
         os.environ.setdefault("VS_PUBLIC_URL", self.url)
         self.env["VS_PUBLIC_URL"] = os.environ["VS_PUBLIC_URL"]
+        configure_browser_cors(self.env, browser_origins())  # the SPA's origin is known only now
         self.server.start()
         for q in R.QUEUES:
             if q.consumer:
@@ -77,7 +101,7 @@ class LocalRuntime:
                 poller.start()
                 self.pollers.append(poller)
         for s in R.SCHEDULES:
-            timer = ScheduleTimer(s.name, s.handler, o.schedule_interval or s.interval_seconds, self._stop)
+            timer = ScheduleTimer(s.name, s.handler, o.schedule_intervals.get(s.name, s.interval_seconds), self._stop)
             timer.start()
             self.timers.append(timer)
         return self

@@ -2,7 +2,8 @@
 
 VS_TEST_STACK=embedded (default): in-process moto server.
 VS_TEST_STACK=external: whatever AWS_ENDPOINT_URL* point at (LocalStack + DynamoDB Local,
-see scripts/stack/tier2.sh). Each session provisions its own uniquely prefixed resources.
+see scripts/stack/tier2.sh). Each session provisions its own uniquely prefixed resources, with infra.bootstrap
+or, with VS_TEST_PROVISIONING=cloudformation, by deploying the stateful template as a stack (infra/stack_deploy.py).
 """
 from __future__ import annotations
 
@@ -16,8 +17,21 @@ import requests
 from chalicelib.uploader import retrying_session
 from infra import resources as R
 from infra.local.runtime import LocalRuntime, RuntimeOptions
+from tests.integration import iam_recording
+
+iam_recording.install()  # before any client exists; see test_iam_usage.py
 
 STACK = os.environ.get("VS_TEST_STACK", "embedded")
+# bootstrap (default): resources created through the service APIs; cloudformation: the stateful template is
+# deployed as a stack (infra/stack_deploy.py; the integration-localstack tier), see test_deployed_stack.py.
+PROVISIONING = os.environ.get("VS_TEST_PROVISIONING", "bootstrap")
+# sqs (default): buckets route ObjectCreated to the ingest queue. webhook: S3 is a MinIO-style store without
+# notifications (scripts/stack/s3compat.sh, the integration-s3compat tier); tests/fixtures/minio_notifier.py then
+# POSTs MinIO's webhook bodies to /api/events/storage, the only way objects reach ingest.
+STORAGE_NOTIFICATIONS = os.environ.get("VS_STORAGE_NOTIFICATIONS", "sqs")
+# Whether S3 itself is moto (which checks no presigned signature and dates multipart uploads in 2010); in the
+# s3compat tier only DynamoDB/SQS/Step Functions are embedded and S3 is a real server on AWS_ENDPOINT_URL_S3.
+S3_IS_MOTO = STACK == "embedded" and not os.environ.get("AWS_ENDPOINT_URL_S3")
 TIMING = R.Timing(heartbeat_seconds=4, timeout_seconds=60, retry_interval_seconds=1, retry_max_attempts=1)
 
 
@@ -41,13 +55,38 @@ def runtime():
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     rt = LocalRuntime(RuntimeOptions(
         port=0, prefix=f"vst{uuid.uuid4().hex[:6]}", embedded=(STACK == "embedded"), timing=TIMING,
-        schedule_interval=1.0,
+        # The sweeps, push dispatch and queue metrics fire every second (tests wait for them); every other
+        # schedule keeps its real rate, so the Scan-based cleanup jobs never run during the session (their
+        # tests call them directly).
+        schedule_intervals={"sweep-jobs": 1.0, "sweep-uploads": 1.0, "push-dispatch": 1.0, "ops-metrics": 1.0},
+        provisioning=PROVISIONING, storage_notifications=STORAGE_NOTIFICATIONS,
         extra_env={"VS_SETTINGS_CACHE_SECONDS": "0", "VS_AGENT_POLL_WAIT_SECONDS": "2", "VS_LOGIN_ATTEMPTS": "5",
                    "VS_JOB_TIMEOUT_SECONDS": "120",
-                   "VS_SEARCH_REFRESH_DELAY_SECONDS": "1"},
+                   "VS_SEARCH_REFRESH_DELAY_SECONDS": "1",
+                   # The suite registers hundreds of members from 127.0.0.1; test_edge_security.py lowers the limit
+                   # in-process and stands for other clients through X-Forwarded-For (one trusted proxy hop).
+                   "VS_REGISTRATIONS_PER_IP": "100000", "VS_TRUSTED_PROXY_HOPS": "1"},
     )).start()
     yield rt
     rt.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def storage_notifier(runtime):
+    """MinIO's webhook target, emulated, in webhook mode (None otherwise): started before any test uploads."""
+    if STORAGE_NOTIFICATIONS != "webhook":
+        yield None
+        return
+    import shutil
+
+    from tests.fixtures.minio_notifier import MinioNotifier, queue_dir_for, rules_from_resources
+
+    queue_dir = queue_dir_for(runtime.options.prefix)
+    notifier = MinioNotifier(f"{runtime.url}/api/events/storage", runtime.env["VS_STORAGE_EVENTS_SECRET"],
+                             rules_from_resources(runtime.options.prefix), queue_dir).start()
+    yield notifier
+    notifier.stop()
+    shutil.rmtree(queue_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -125,5 +164,10 @@ def assert_error(response, status: int, code: str, field: str | None = None):
 SCAN_HEAVY_FIRST = ("test_safety.py",)
 
 
+# Checks what every other test recorded, so it runs after them (see iam_recording.py).
+RUN_LAST = ("test_iam_usage.py",)
+
+
 def pytest_collection_modifyitems(session, config, items):
     items.sort(key=lambda item: item.path.name not in SCAN_HEAVY_FIRST)  # stable: order otherwise unchanged
+    items.sort(key=lambda item: item.path.name in RUN_LAST)
