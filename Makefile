@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev frontend test lint test-unit test-moto test-fuzz test-e2e test-localstack install create-admin package deploy bench clean
+.PHONY: dev frontend test lint test-unit test-moto test-fuzz test-e2e test-localstack test-s3compat install create-admin package deploy bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -45,6 +45,10 @@ test-e2e: $(STAMP)
 
 test-localstack: $(STAMP)
 	$(BIN)/python scripts/run_tests.py integration-localstack
+
+# The MinIO path: S3 on SeaweedFS (custom endpoint, path-style, no notifications), events as MinIO webhooks.
+test-s3compat: $(STAMP)
+	$(BIN)/python scripts/run_tests.py integration-s3compat
 
 # Offline, no credentials: the stateful template, the application template (chalice package of the API
 # + functions + SPA hosting) with its code staged in build/app-code, both checked by cfn-lint.

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
 from chalicelib.config import resource_env
 
@@ -24,11 +24,11 @@ def table_meta(logical: str) -> type:
 
 
 def conditional(write: Callable[[], object]) -> bool:
-    """Run a conditional put/update; False when DynamoDB rejected it on its condition."""
+    """Run a conditional put/update/delete; False when DynamoDB rejected it on its condition."""
     try:
         write()
         return True
-    except (PutError, UpdateError) as e:
+    except (PutError, UpdateError, DeleteError) as e:
         if e.cause_response_code == "ConditionalCheckFailedException":
             return False
         raise

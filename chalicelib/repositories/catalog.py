@@ -335,21 +335,9 @@ class CleanupCatalogRepository:
     @staticmethod
     def delete_image_if_unchanged(image: ImageAsset) -> bool:
         """Delete the image record only if nobody changed it since it was read (False otherwise)."""
-        return _delete_if(ImageItem(image.id), ImageItem.updated_at == image.updated_at)
+        return conditional(lambda: ImageItem(image.id).delete(condition=ImageItem.updated_at == image.updated_at))
 
     @staticmethod
     def delete_session_if_status(session_id: str, status: str) -> bool:
         """Delete an upload session record only while it still has ``status`` (False otherwise)."""
-        return _delete_if(UploadSessionItem(session_id), UploadSessionItem.status == status)
-
-
-def _delete_if(item: Model, condition) -> bool:
-    from pynamodb.exceptions import DeleteError
-
-    try:
-        item.delete(condition=condition)
-        return True
-    except DeleteError as e:
-        if e.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
+        return conditional(lambda: UploadSessionItem(session_id).delete(condition=UploadSessionItem.status == status))

@@ -29,12 +29,11 @@ from dataclasses import dataclass
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.repositories.base import conditional as conditional_write
-from chalicelib.repositories.base import region, table_meta
+from chalicelib.repositories.base import conditional, region, table_meta
 from chalicelib.repositories.catalog import ImageItem, ModelItem
 
 TOP, REPLY, POINTER, DOUBLE = "T#", "R#", "P#", "D#"
@@ -107,16 +106,6 @@ def _to_comment(kind: str, asset_id: str, item: CommentItem) -> Comment:
                    like_count=int(item.like_count or 0), reply_count=int(item.reply_count or 0),
                    deleted=bool(item.deleted),
                    deleted_at=float(item.deleted_at) if item.deleted_at is not None else None)
-
-
-def conditional(write) -> bool:
-    """A conditional put, update or delete; False when DynamoDB refused it on its condition."""
-    try:
-        return conditional_write(write)
-    except DeleteError as e:
-        if e.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
 
 
 def _cancel_codes(error: TransactWriteError) -> list[str | None]:

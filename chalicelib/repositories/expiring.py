@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DeleteError
 from pynamodb.models import Model
 
-from chalicelib.repositories.base import table_meta
+from chalicelib.repositories.base import conditional, table_meta
 
 
 def _key_model(logical: str, with_range: bool) -> type[Model]:
@@ -72,13 +71,7 @@ class ExpiringItemRepository:
         """Delete the item only if it is still expired at ``now`` (False: renewed or already gone)."""
         m = self._model
         item = m(key["pk"], key["sk"]) if self.kind.with_range else m(key["pk"])
-        try:
-            item.delete(condition=m.expires_at.exists() & (m.expires_at < int(now)))
-            return True
-        except DeleteError as e:
-            if e.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
+        return conditional(lambda: item.delete(condition=m.expires_at.exists() & (m.expires_at < int(now))))
 
     def _key_names(self) -> tuple[str, ...]:
         return ("pk", "sk") if self.kind.with_range else ("pk",)

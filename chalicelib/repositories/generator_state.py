@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -105,13 +105,7 @@ class GeneratorStateRepository:
 
     def delete_block(self, user_id: str) -> bool:
         """False when there was no block (so of two concurrent deletes exactly one reports it)."""
-        try:
-            BlockItem(BLOCK_PARTITION, user_id).delete(condition=BlockItem.sk.exists())
-            return True
-        except DeleteError as e:  # conditional() covers puts and updates only
-            if e.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
+        return conditional(lambda: BlockItem(BLOCK_PARTITION, user_id).delete(condition=BlockItem.sk.exists()))
 
     def blocks_page(self, after_user_id: str | None, limit: int) -> tuple[list[GeneratorBlock], str | None]:
         """Blocks ordered by user id, resuming after ``after_user_id``; the user id to resume after next."""

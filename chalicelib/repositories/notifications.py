@@ -213,7 +213,7 @@ class NotificationRetentionRepository:
         condition = NotificationItem.sk.exists()
         if flagged_read:
             condition &= NotificationItem.read == True  # noqa: E712 (a PynamoDB condition)
-        return _conditional_delete(item, condition)
+        return conditional(lambda: item.delete(condition=condition))
 
     def delete_unread(self, n: Notification) -> bool:
         """Delete an unread notification and count it down, in one transaction: only while it is still
@@ -234,15 +234,3 @@ class NotificationRetentionRepository:
             if e.cause_response_code in ("TransactionCanceledException", "TransactionConflictException"):
                 return False
             raise
-
-
-def _conditional_delete(item: Model, condition) -> bool:
-    from pynamodb.exceptions import DeleteError
-
-    try:
-        item.delete(condition=condition)
-        return True
-    except DeleteError as e:
-        if e.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
