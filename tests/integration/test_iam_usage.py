@@ -20,6 +20,7 @@ from chalicelib.config import SECRET_PROPERTIES
 from infra import iam
 from infra import resources as R
 from tests.integration import iam_recording
+from tests.integration.conftest import STACK
 from tests.integration.iam_recording import Resource
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,6 +136,11 @@ def test_every_grant_is_used(usage, request):
     missing, which the message says as well. Needs the whole suite in this session."""
     if not _full_suite_ran(request.session):
         pytest.skip("unused-grant check needs the whole integration suite, passing, in this session")
+    if STACK != "embedded":
+        # Some grants are reachable only through moto's clock: it reports every multipart upload as started
+        # in 2010, so sweep-uploads' orphan-multipart path (read the session, abort the upload) runs; a real
+        # store needs a 25-hour-old upload. Allowed-ness (the other test) is checked on every stack.
+        pytest.skip("unused-grant check runs on the embedded stack, where every sweep path is reachable")
     names, policies, recorded = usage
     calls = defaultdict(list)
     for function, action, resource in recorded:
