@@ -61,8 +61,8 @@ package: $(STAMP)
 
 # Real AWS account (never CI): see docs/deploy.md. STAGE names the stack (visionsuit-$(STAGE)).
 deploy: $(STAMP)
-	@test -n "$(STAGE)" || { echo "usage: make deploy STAGE=<name> [ALARM_EMAIL=...] [PUBLIC_URL=...]"; exit 2; }
-	STAGE="$(STAGE)" ALARM_EMAIL="$(ALARM_EMAIL)" PUBLIC_URL="$(PUBLIC_URL)" bash scripts/deploy.sh
+	@test -n "$(STAGE)" || { echo "usage: make deploy STAGE=<name> [ALARM_EMAIL=...] [PUBLIC_URL=...] [ALLOWED_ORIGINS=a,b]"; exit 2; }
+	STAGE="$(STAGE)" ALARM_EMAIL="$(ALARM_EMAIL)" PUBLIC_URL="$(PUBLIC_URL)" ALLOWED_ORIGINS="$(ALLOWED_ORIGINS)" bash scripts/deploy.sh
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.api_latency

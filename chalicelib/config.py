@@ -31,7 +31,8 @@ def _env(name: str, default: str | None = None) -> str:
 # SSM SecureString parameter holding the value (the template never contains it); locally the value
 # itself is in ``<variable>``.
 SECRET_PROPERTIES = {"jwt_secret": "VS_JWT_SECRET", "callback_secret": "VS_CALLBACK_SECRET",
-                     "storage_events_secret": "VS_STORAGE_EVENTS_SECRET"}
+                     "storage_events_secret": "VS_STORAGE_EVENTS_SECRET",
+                     "origin_verify_secret": "VS_ORIGIN_VERIFY_SECRET"}
 
 
 def _secret(name: str) -> bytes:
@@ -224,3 +225,14 @@ class Config:
 
             return access_key, secret_store.parameter(parameter_name)
         return access_key, _env("VS_S3_SECRET_ACCESS_KEY")
+
+    # -- edge: origin verification (chalicelib/edge_policy.py client_ip) ------------------------------------
+    @cached_property
+    def origin_verify_secret(self) -> bytes | None:
+        """Value of the X-Origin-Verify header CloudFront adds to what it forwards: only requests carrying it
+        have their X-Forwarded-For believed. On AWS VS_ORIGIN_VERIFY_SECRET_PARAM names an SSM String
+        parameter (CloudFront's origin header can resolve only those); locally VS_ORIGIN_VERIFY_SECRET may
+        hold it. Unlike the other secrets it is optional: unset, the proxy hop count alone decides."""
+        if not (os.environ.get("VS_ORIGIN_VERIFY_SECRET_PARAM") or os.environ.get("VS_ORIGIN_VERIFY_SECRET")):
+            return None
+        return _secret("VS_ORIGIN_VERIFY_SECRET")

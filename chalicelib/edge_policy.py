@@ -3,6 +3,7 @@ how large a request may be, and which address a request came from (the subject o
 limits). The middleware and the route table apply them; config validates the settings through them."""
 from __future__ import annotations
 
+import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -15,6 +16,9 @@ PREFLIGHT_MAX_AGE_SECONDS = 600
 # Methods with an effect: a browser request from a foreign origin with one of these is refused
 # outright instead of only having its answer hidden.
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# The header our CloudFront distribution adds to every request it forwards to API Gateway, carrying a
+# secret only it and the API know (infra/app_template.py): proof a request came through CloudFront.
+ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
 
 
 def origin_of(url: str) -> str:
@@ -105,13 +109,29 @@ def body_too_large(length: int | None, limit: int) -> bool:
     return length is not None and length > limit
 
 
-def client_ip(source_ip: str | None, forwarded_for: str | None, trusted_proxy_hops: int) -> str:
+def origin_verified(presented: str | None, secret: bytes | None) -> bool:
+    """Whether a request passed through our proxy: it carries ``ORIGIN_VERIFY_HEADER`` equal to the
+    configured secret (compared in constant time). Without a configured secret (local runs, a
+    deployment without a proxy) every request counts as verified and only the hop count decides."""
+    if secret is None:
+        return True
+    if not presented:
+        return False
+    return hmac.compare_digest(presented.strip().encode(), secret)
+
+
+def client_ip(source_ip: str | None, forwarded_for: str | None, trusted_proxy_hops: int, *,
+              origin_verify: str | None = None, origin_verify_secret: bytes | None = None) -> str:
     """The address rate limits count against. API Gateway's ``sourceIp`` is the peer it saw; with
     no proxy of ours in front (hops=0) that is the client, and X-Forwarded-For (which any client can
     write) is ignored. With ``trusted_proxy_hops`` proxies of ours in front (CloudFront: 1), each
-    appended the address it saw, so the client is that many entries left of the peer."""
+    appended the address it saw, so the client is that many entries left of the peer.
+
+    The API Gateway URL stays reachable directly, where X-Forwarded-For is whatever the caller wrote:
+    with ``origin_verify_secret`` set, the entries are believed only for a request that carries the
+    proxy's ``origin_verify`` header; any other request is counted against the peer it came from."""
     peer = (source_ip or "").strip() or "unknown"
-    if trusted_proxy_hops <= 0 or not forwarded_for:
+    if trusted_proxy_hops <= 0 or not forwarded_for or not origin_verified(origin_verify, origin_verify_secret):
         return peer
     chain = [part.strip() for part in forwarded_for.split(",") if part.strip()]
     if not chain or chain[-1] != peer:

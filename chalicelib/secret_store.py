@@ -1,7 +1,8 @@
 """Secrets from SSM Parameter Store: the one place that builds an SSM client.
 
-On AWS the template gives each function only the NAME of a SecureString parameter
-(``VS_<SECRET>_PARAM``); the value is fetched once per container, decrypted, and cached.
+On AWS the template gives each function only the NAME of a parameter (``VS_<SECRET>_PARAM``;
+SecureString, except the origin-verify value CloudFront must resolve, which is a String); the value
+is fetched once per container, decrypted, and cached.
 Locally (``make dev``, tests) the value itself arrives in ``VS_<SECRET>`` instead.
 """
 from __future__ import annotations

@@ -297,6 +297,8 @@ FUNCTIONS = (
         queue("job-events-dlq", "receive", "inspect"),
         machine("generation", "start", "stop", "callback"),
         secret("VS_JWT_SECRET"), secret("VS_CALLBACK_SECRET"), secret("VS_STORAGE_EVENTS_SECRET"),
+        # Only requests carrying CloudFront's X-Origin-Verify value have their X-Forwarded-For believed.
+        secret("VS_ORIGIN_VERIFY_SECRET"),
     ), timeout=30, memory=1024),
     # Ingest: uploads and renders become assets; also runs background tasks queued on its own queue
     # (safety recalculation walks models and images: Scan + DescribeTable for progress).

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make deploy STAGE=<name>`: VisionSuit on a real AWS account (never run in CI). docs/deploy.md walks
 # through it. Stack: visionsuit-<stage>. Optional: ALARM_EMAIL, PUBLIC_URL (custom domain already pointed
-# at the distribution), ARTIFACT_BUCKET, SKIP_FRONTEND=1.
+# at the distribution), ALLOWED_ORIGINS (further browser origins, comma separated), ARTIFACT_BUCKET,
+# SKIP_FRONTEND=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -39,13 +40,17 @@ if ! aws s3api head-bucket --bucket "$ARTIFACTS" 2>/dev/null; then
     '{"Rules":[{"ID":"old-artifacts","Status":"Enabled","Filter":{"Prefix":""},"Expiration":{"Days":90}}]}'
 fi
 
-# -- secrets: SSM SecureString parameters, created once, random, never printed ----------------------------
+# -- secrets: SSM parameters, created once, random, never printed ------------------------------------------
 step "secrets in SSM Parameter Store"
 declare -A SECRET_PARAMS=(
   [JwtSecretParameter]="/visionsuit/${STAGE}/jwt-secret"
   [CallbackSecretParameter]="/visionsuit/${STAGE}/callback-secret"
   [StorageEventsSecretParameter]="/visionsuit/${STAGE}/storage-events-secret"
+  [OriginVerifySecretParameter]="/visionsuit/${STAGE}/origin-verify-secret"
 )
+# SecureString unless listed: CloudFront's origin header resolves only plain String parameters
+# ({{resolve:ssm:...}}). That value only decides whether the API believes X-Forwarded-For; it grants nothing.
+declare -A SECRET_TYPES=([OriginVerifySecretParameter]=String)
 umask 077
 SECRET_FILE="$(mktemp)"
 trap 'rm -f "$SECRET_FILE"' EXIT
@@ -57,7 +62,8 @@ for key in "${!SECRET_PARAMS[@]}"; do
   else
     # The value goes through a private file, not the command line (visible to other processes).
     "$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(48), end="")' > "$SECRET_FILE"
-    aws ssm put-parameter --name "$name" --type SecureString --value "file://${SECRET_FILE}" >/dev/null
+    aws ssm put-parameter --name "$name" --type "${SECRET_TYPES[$key]:-SecureString}" \
+      --value "file://${SECRET_FILE}" >/dev/null
     : > "$SECRET_FILE"
     echo "created ${name}"
   fi
@@ -92,7 +98,8 @@ deploy() {  # $1: PublicUrl
       "JwtSecretParameter=${SECRET_PARAMS[JwtSecretParameter]}" \
       "CallbackSecretParameter=${SECRET_PARAMS[CallbackSecretParameter]}" \
       "StorageEventsSecretParameter=${SECRET_PARAMS[StorageEventsSecretParameter]}" \
-      "AlarmEmail=${ALARM_EMAIL:-}" "PublicUrl=$1"
+      "OriginVerifySecretParameter=${SECRET_PARAMS[OriginVerifySecretParameter]}" \
+      "AllowedOrigins=${ALLOWED_ORIGINS:-}" "AlarmEmail=${ALARM_EMAIL:-}" "PublicUrl=$1"
 }
 output() {
   aws cloudformation describe-stacks --stack-name "$STACK" \

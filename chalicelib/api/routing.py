@@ -19,7 +19,7 @@ from chalice import Blueprint, Response
 from pydantic.alias_generators import to_camel
 
 from chalicelib import container, envelope
-from chalicelib.edge_policy import client_ip
+from chalicelib.edge_policy import ORIGIN_VERIFY_HEADER, client_ip
 from chalicelib.errors import DomainError, Maintenance, PayloadTooLarge, ValidationError
 from chalicelib.models import Role, User
 from chalicelib.services.auth_service import require_role
@@ -195,8 +195,11 @@ class Router:
         query_params = dict(request.query_params or {})
         query = _parse_model(_group_metadata(query_params, spec.query), spec.query, "query") if spec.query else None
         body = parse_body(request.raw_body, spec.body) if spec.body else None
+        config = container.config()
         source_ip = client_ip((request.context.get("identity") or {}).get("sourceIp"),
-                              request.headers.get("x-forwarded-for"), container.config().trusted_proxy_hops)
+                              request.headers.get("x-forwarded-for"), config.trusted_proxy_hops,
+                              origin_verify=request.headers.get(ORIGIN_VERIFY_HEADER.lower()),
+                              origin_verify_secret=config.origin_verify_secret)
         return RequestContext(user, body, query, path_values, headers, query_params, source_ip,
                               spec.path.format(**params), request.raw_body)
 

@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from chalicelib.config import Config
-from chalicelib.edge_policy import CorsPolicy, add_vary_origin, client_ip, origin_of, parse_origins
+from chalicelib.edge_policy import (
+    ORIGIN_VERIFY_HEADER,
+    CorsPolicy,
+    add_vary_origin,
+    client_ip,
+    origin_of,
+    origin_verified,
+    parse_origins,
+)
 from chalicelib.errors import ConfigurationError, RateLimited
 from chalicelib.services.rate_limiter import RateLimiter
 from infra.edge import HSTS, content_security_policy, spa_security_headers
@@ -122,6 +130,41 @@ def test_one_trusted_proxy_names_the_client_and_spoofed_entries_are_skipped():
     # Fewer entries than hops: the leftmost known address, never an error.
     assert client_ip("130.176.1.1", "203.0.113.9", 5) == "203.0.113.9"
     assert client_ip("130.176.1.1", None, 1) == "130.176.1.1"
+
+
+VERIFY = "v" * 20 + "-origin-verify-secret-of-cloudfront"
+
+
+def test_with_a_verify_secret_forwarded_for_is_believed_only_with_the_matching_header():
+    secret = VERIFY.encode()
+    # Through CloudFront: the header carries the secret, the forwarded entry names the client.
+    assert client_ip("130.176.1.1", "203.0.113.9", 1, origin_verify=VERIFY, origin_verify_secret=secret) \
+        == "203.0.113.9"
+    # Straight to the execute-api URL with a forged X-Forwarded-For: counted against the real peer.
+    for presented in (None, "", "wrong", VERIFY[:-1], VERIFY + "x", VERIFY.upper()):
+        assert client_ip("198.51.100.7", "203.0.113.9", 1, origin_verify=presented,
+                         origin_verify_secret=secret) == "198.51.100.7", presented
+    # Hops=0 never believes the header, verified or not.
+    assert client_ip("198.51.100.7", "203.0.113.9", 0, origin_verify=VERIFY, origin_verify_secret=secret) \
+        == "198.51.100.7"
+
+
+def test_without_a_verify_secret_the_hop_count_alone_decides():
+    assert origin_verified(None, None) and origin_verified("anything", None)
+    assert not origin_verified(None, b"x" * 32) and origin_verified(" " + "x" * 32 + " ", b"x" * 32)
+    assert client_ip("130.176.1.1", "203.0.113.9", 1, origin_verify=None, origin_verify_secret=None) == "203.0.113.9"
+
+
+def test_verify_secret_is_optional_but_validated_when_set(monkeypatch):
+    for name in ("VS_ORIGIN_VERIFY_SECRET", "VS_ORIGIN_VERIFY_SECRET_PARAM"):
+        monkeypatch.delenv(name, raising=False)
+    assert Config().origin_verify_secret is None
+    monkeypatch.setenv("VS_ORIGIN_VERIFY_SECRET", "short")
+    with pytest.raises(ConfigurationError, match="at least 32 characters"):
+        _ = Config().origin_verify_secret
+    monkeypatch.setenv("VS_ORIGIN_VERIFY_SECRET", VERIFY)
+    assert Config().origin_verify_secret == VERIFY.encode()
+    assert ORIGIN_VERIFY_HEADER == "X-Origin-Verify"
 
 
 # -- atomic takes ------------------------------------------------------------------------------

@@ -132,3 +132,16 @@ def test_deploy_script_creates_and_passes_exactly_the_template_secret_parameters
     assert {"PublicUrl", "AlarmEmail"} | created <= overrides
     assert overrides <= set(app["Parameters"]), overrides - set(app["Parameters"])
     assert subprocess.run(["bash", "-n", "-c", script]).returncode == 0
+    # CloudFront resolves only plain String parameters; every other secret stays a SecureString.
+    types = dict(re.findall(r"\[(\w+SecretParameter)\]=(String|SecureString)\b", script))
+    assert types == {"OriginVerifySecretParameter": "String"}
+    assert '--type "${SECRET_TYPES[$key]:-SecureString}"' in script
+
+
+@mock_aws
+def test_origin_verify_secret_is_read_from_a_plain_string_parameter(ssm_env):
+    ssm = boto3.client("ssm", region_name="eu-west-1")
+    value = "o" * 20 + "-origin-verify-from-parameter-store"
+    ssm.put_parameter(Name="/vs/test/origin-verify", Value=value, Type="String")
+    ssm_env.setenv("VS_ORIGIN_VERIFY_SECRET_PARAM", "/vs/test/origin-verify")
+    assert Config().origin_verify_secret == value.encode()

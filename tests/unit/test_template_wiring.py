@@ -4,6 +4,7 @@ every schedule invokes its function, CloudFront serves the SPA and routes /api/*
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.edge_policy import ORIGIN_VERIFY_HEADER
+from infra import iam
 from infra import resources as R
 from infra.app_template import (
     ALL_VIEWER_EXCEPT_HOST,
@@ -21,6 +24,7 @@ from infra.app_template import (
     function_id,
     spa_content_security_policy,
 )
+from infra.edge import PERMISSIONS_POLICY, spa_security_headers
 from infra.template import _logical_id, build
 
 pytestmark = pytest.mark.timeout(300)
@@ -211,3 +215,100 @@ def test_spa_router_rewrites_only_client_side_routes(tmp_path):
     out = json.loads(subprocess.run(["node", str(script)], capture_output=True, text=True, check=True).stdout)
     assert out == ["/index.html", "/index.html", "/assets/index-1a2b.js", "/favicon.ico", "/api/models", "/api",
                    "/index.html"]
+
+
+def test_the_api_behaviour_has_its_own_headers_policy_without_the_spas_csp(app):
+    res = app["Resources"]
+    config = res["Distribution"]["Properties"]["DistributionConfig"]
+    (api_behavior,) = config["CacheBehaviors"]
+    policy_id = api_behavior["ResponseHeadersPolicyId"]["Ref"]
+    assert policy_id != config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"]["Ref"]
+    policy = res[policy_id]["Properties"]["ResponseHeadersPolicyConfig"]
+    assert set(policy["SecurityHeadersConfig"]) == {"StrictTransportSecurity", "ContentTypeOptions"}
+    assert "CustomHeadersConfig" not in policy
+    assert "Content-Security-Policy" not in json.dumps(policy) and "default-src" not in json.dumps(policy)
+
+
+def test_the_site_policy_adds_coop_and_permissions_policy_from_infra_edge(app):
+    policy = app["Resources"]["EdgeHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]
+    custom = {item["Header"]: item for item in policy["CustomHeadersConfig"]["Items"]}
+    document = spa_security_headers({}, html=True, https=True)
+    assert custom["Permissions-Policy"]["Value"] == PERMISSIONS_POLICY == document["Permissions-Policy"]
+    assert custom["Cross-Origin-Opener-Policy"]["Value"] == document["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert all(item["Override"] for item in custom.values())
+    # CloudFront refuses custom headers that SecurityHeadersConfig covers (CSP, HSTS, framing...).
+    assert not {h.lower() for h in custom} & {"content-security-policy", "strict-transport-security",
+                                              "x-frame-options", "x-content-type-options", "referrer-policy"}
+
+
+def test_cloudfront_proves_itself_to_the_api_with_a_secret_resolved_from_ssm(app):
+    res = app["Resources"]
+    origins = {o["Id"]: o for o in res["Distribution"]["Properties"]["DistributionConfig"]["Origins"]}
+    (header,) = origins["api"]["OriginCustomHeaders"]
+    assert header["HeaderName"] == ORIGIN_VERIFY_HEADER
+    parameter = iam.secret_parameter("VS_ORIGIN_VERIFY_SECRET")
+    # A dynamic reference to the parameter named at deploy time: the value is never in the template.
+    assert header["HeaderValue"] == {"Fn::Sub": "{{resolve:ssm:${" + parameter + "}}}"}
+    assert "Default" not in app["Parameters"][parameter]
+    assert "site" not in {o["Id"] for o in origins.values() if "OriginCustomHeaders" in o}
+    # The API reads the same parameter (by name) and may read exactly it; no other function gets it.
+    env = res["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert env["VS_ORIGIN_VERIFY_SECRET_PARAM"] == {"Ref": parameter} and env["VS_TRUSTED_PROXY_HOPS"] == "1"
+    assert "VS_ORIGIN_VERIFY_SECRET" not in env
+    api = next(fn for fn in R.FUNCTIONS if fn.name == R.API_FUNCTION)
+    granted = [r for s in iam.function_statements(api) if "ssm:GetParameter" in s["Action"] for r in s["Resource"]]
+    assert iam.PARAMETER % parameter in granted
+    for fid, fn in functions_by_id(app).items():
+        if fn.name != R.API_FUNCTION:
+            assert "VS_ORIGIN_VERIFY_SECRET_PARAM" not in res[fid]["Properties"]["Environment"]["Variables"], fid
+
+
+def test_cors_origins_are_the_public_url_plus_the_allowed_origins_list(app):
+    params = app["Parameters"]
+    assert "AllowedOrigin" not in params  # the stateful template keeps it (LocalStack tier); the app has a list
+    assert params["AllowedOrigins"]["Type"] == "CommaDelimitedList" and params["AllowedOrigins"]["Default"] == ""
+    pattern = re.compile(params["AllowedOrigins"]["AllowedPattern"])
+    assert pattern.match("") and pattern.match("https://a.example.org") and pattern.match("http://localhost:5173")
+    assert not any(pattern.match(v) for v in ("*", "https://*.example.org", "https://a.example.org/path"))
+    assert not re.match(params["PublicUrl"]["AllowedPattern"], "*")
+    env = app["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert env["VS_ALLOWED_ORIGINS"] == {"Fn::Join": [",", {"Ref": "AllowedOrigins"}]}
+    media = app["Resources"][_logical_id(next(b.name for b in R.BUCKETS if b.browser_uploads), "bucket")]
+    condition, cors, otherwise = media["Properties"]["CorsConfiguration"]["Fn::If"]
+    assert otherwise == {"Ref": "AWS::NoValue"}
+    assert "*" not in json.dumps(cors["CorsRules"][0]["AllowedOrigins"])
+
+    def evaluate(value, public_url: str, allowed: list[str]):
+        """The intrinsic functions this property uses, as CloudFormation evaluates them."""
+        conditions = {"HasPublicUrl": public_url != "", "HasAllowedOrigins": "".join(allowed) != ""}
+        conditions["HasBrowserOrigins"] = conditions["HasPublicUrl"] or conditions["HasAllowedOrigins"]
+        refs = {"PublicUrl": public_url, "AllowedOrigins": allowed}
+        if isinstance(value, list):
+            return [evaluate(v, public_url, allowed) for v in value]
+        if not isinstance(value, dict):
+            return value
+        ((fn, arg),) = value.items() if len(value) == 1 else ((None, None),)
+        if fn == "Ref":
+            return refs[arg]
+        if fn == "Fn::If":
+            return evaluate(arg[1] if conditions[arg[0]] else arg[2], public_url, allowed)
+        if fn == "Fn::Join":
+            return arg[0].join(evaluate(arg[1], public_url, allowed))
+        if fn == "Fn::Split":
+            return evaluate(arg[1], public_url, allowed).split(arg[0])
+        return {k: evaluate(v, public_url, allowed) for k, v in value.items()}
+
+    assert app["Conditions"][condition] == {"Fn::Or": [{"Condition": "HasPublicUrl"},
+                                                       {"Condition": "HasAllowedOrigins"}]}
+    assert app["Conditions"]["HasAllowedOrigins"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", {"Ref": "AllowedOrigins"}]}, ""]}]}
+
+    def origins(public_url: str, allowed: list[str]):
+        value = evaluate({"Fn::If": [condition, cors, None]}, public_url, allowed)  # None: AWS::NoValue
+        return value if value is None else value["CorsRules"][0]["AllowedOrigins"]
+
+    pub, a, b = "https://vs.example.org", "https://a.example.org", "http://localhost:5173"
+    assert origins(pub, [""]) == [pub]
+    assert origins(pub, [a, b]) == [pub, a, b]
+    assert origins("", [a]) == [a]
+    assert origins("", [""]) is None  # no rule rather than a placeholder or "*"
