@@ -70,6 +70,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.thumbnails
 	$(BIN)/python -m bench.ingest_latency
 	$(BIN)/python -m bench.generation_overhead
+	$(BIN)/python -m bench.ops_overhead
 	bash scripts/stack/tier2.sh bash -c '$(BIN)/python -m bench.header_read --s3-endpoint $$AWS_ENDPOINT_URL'
 	bash scripts/stack/tier2.sh $(BIN)/python -m bench.community_scale --external
 	$(BIN)/python -m bench.search_scale  # DynamoDB Local jar from setup.sh (run by tier2.sh above); ~30 min
