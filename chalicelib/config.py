@@ -185,6 +185,11 @@ class Config:
         return _int("VS_PASSWORD_CHANGES", 5)
 
     @cached_property
+    def comments_per_minute(self) -> int:
+        """Comments one member may post per minute (replays of the same text are not counted)."""
+        return _int("VS_COMMENTS_PER_MINUTE", 10)
+
+    @cached_property
     def queue_urls(self) -> dict[str, str]:
         """Every queue of the deployment, logical name -> URL, from the VS_QUEUE_<NAME>_URL variables
         (so a queue added to infra/resources.py appears in the admin system view without code here)."""

@@ -392,7 +392,8 @@ def community_service():
     return CommunityService(CommentRepository(), LikeRepository(), c.models, c.images, users_repo(),
                             RateLimiter(ratelimit_repo()), notifications=lambda: notification_service(),
                             audit=lambda: audit_service(), indexer=lambda: search_indexer(),
-                            previews=lambda image: catalog_service().preview_urls(image))
+                            previews=lambda image: catalog_service().preview_urls(image),
+                            comment_limit=config().comments_per_minute)
 
 
 @_singleton

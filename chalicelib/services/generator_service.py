@@ -361,7 +361,9 @@ class GeneratorService:
         self._orchestrator.fail(job.task_token, error, message)
 
     # -- outcomes (job-events consumer) and housekeeping ---------------------------------
-    def record_outcome(self, job_id: str, outcome: str, result: dict | None, error: dict | None) -> bool:
+    def record_outcome(self, job_id: str, outcome: str, result: dict | None, error: dict | None) -> Job | None:
+        """Apply a terminal outcome from the state machine; the job as recorded, or None when the event was
+        late or a duplicate (nothing changed)."""
         status = {"succeeded": JobStatus.SUCCEEDED, "timed_out": JobStatus.TIMED_OUT, "failed": JobStatus.FAILED}.get(outcome)
         if status is None:
             raise ValueError(f"unknown outcome {outcome!r}")
@@ -370,10 +372,10 @@ class GeneratorService:
             fields["result"] = result
         if error is not None:
             fields["error"] = f"{error.get('Error', 'Error')}: {str(error.get('Cause', ''))[:500]}"
-        changed = self._jobs.transition(job_id, status, self._clock(), task_token=None, **fields)
-        if changed:
-            self._finished(job_id)
-        return changed
+        if not self._jobs.transition(job_id, status, self._clock(), task_token=None, **fields):
+            return None
+        self._finished(job_id)
+        return self._jobs.get(job_id)
 
     def sweep_overdue(self, limit: int, trigger: str | None = None) -> dict:
         """Fail jobs still active past their deadline (lost executions, crashed consumers, requests

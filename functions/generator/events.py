@@ -42,17 +42,14 @@ def _handle(record: SQSRecord) -> None:
     observability.bind("job-events", job_id=job_id)
     result = body.get("result") if isinstance(body.get("result"), dict) else None
     try:
-        changed = container.generator_service().record_outcome(job_id, outcome, result, _parse_error(body.get("error")))
+        job = container.generator_service().record_outcome(job_id, outcome, result, _parse_error(body.get("error")))
     except ValueError:
         logger.warning("discarding job event with unknown outcome", extra={"outcome": outcome[:40]})
         return
-    if changed:
+    if job is not None:
         metrics.count("JobOutcome", outcome=outcome)
-        # Metrics only: a read of the job just recorded (the outcome does not carry its start).
-        job = container.jobs_repo().get(job_id)
-        if job is not None:
-            metrics.add("JobDuration", observability.Unit.Milliseconds, max(0.0, (time.time() - job.created_at) * 1000))
-    logger.info("job outcome", extra={"outcome": outcome, "applied": changed})
+        metrics.add("JobDuration", observability.Unit.Milliseconds, max(0.0, (time.time() - job.created_at) * 1000))
+    logger.info("job outcome", extra={"outcome": outcome, "applied": job is not None})
 
 
 @observability.invocation(logger, metrics, tracer)

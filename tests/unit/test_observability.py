@@ -187,9 +187,8 @@ def test_job_events_count_applied_outcomes_with_durations_and_log_the_job_id(ove
     from functions.generator import events
 
     lines = log_lines("job-events")
-    applied = iter([True, False])
+    applied = iter([SimpleNamespace(created_at=time.time() - 4), None])  # the recorded job; None: not applied
     overrides("generator_service", SimpleNamespace(record_outcome=lambda *a: next(applied)))
-    overrides("jobs_repo", SimpleNamespace(get=lambda job_id: SimpleNamespace(created_at=time.time() - 4)))
     context = LambdaContext("job-events")
     event = sqs_event({"jobId": "job1", "outcome": "succeeded", "result": {}},
                       {"jobId": "job1", "outcome": "succeeded", "result": {}},  # redelivered: not counted again
