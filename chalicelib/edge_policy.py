@@ -4,7 +4,6 @@ limits). The middleware and the route table apply them; config validates the set
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -138,7 +137,3 @@ def client_ip(source_ip: str | None, forwarded_for: str | None, trusted_proxy_ho
         chain.append(peer)
     return chain[max(0, len(chain) - 1 - trusted_proxy_hops)]
 
-
-def header_value(headers: Mapping[str, str] | Sequence[tuple[str, str]], name: str) -> str | None:
-    items = headers.items() if isinstance(headers, Mapping) else headers
-    return next((v for k, v in items if k.lower() == name.lower()), None)

@@ -37,6 +37,7 @@ metrics_log = logging.getLogger("visionsuit.metrics")
 _lock = threading.Lock()
 _metrics: dict[str, FunctionMetrics] = {}
 _tracers: dict[str, Tracer] = {}
+_loggers: dict[str, Logger] = {}
 
 
 def running_in_lambda() -> bool:
@@ -49,8 +50,11 @@ def service_name(function: str) -> str:
 
 # -- logging ------------------------------------------------------------------------------
 def get_logger(function: str) -> Logger:
-    """The function's logger. Instances with the same service share one formatter (and so its keys)."""
-    return Logger(service=service_name(function))
+    """The function's logger, built once: :func:`bind` asks for it on every record it handles."""
+    with _lock:
+        if function not in _loggers:
+            _loggers[function] = Logger(service=service_name(function))
+        return _loggers[function]
 
 
 @contextmanager

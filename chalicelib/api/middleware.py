@@ -55,7 +55,7 @@ def _with_cors(event, response: Response, policy: CorsPolicy) -> Response:
     return response
 
 
-def _handle(event, get_response):
+def _handle(event, get_response, request_id: str | None):
     started = time.perf_counter()
     try:
         policy = CorsPolicy(container.config().allowed_origins)
@@ -64,7 +64,6 @@ def _handle(event, get_response):
         logger.exception("unhandled error", extra={"path": event.path, "method": event.method})
         response = _finish(Response(body=envelope.error("INTERNAL_ERROR", "Unexpected server error"), status_code=500,
                                     headers={"Content-Type": "application/json"}))
-    request_id = _request_id(event)
     if request_id:
         response.headers["X-Request-Id"] = request_id
     logger.info("request", extra={
@@ -82,11 +81,12 @@ def _request_id(event) -> str | None:
 
 
 @tracer.capture_method(capture_response=False)  # responses may carry tokens: never trace metadata
-def _traced(event, get_response):
+def _traced(event, get_response, request_id: str | None):
     tracer.put_annotation("route", f"{event.method} {event.path}")
-    return _handle(event, get_response)
+    return _handle(event, get_response, request_id)
 
 
 def envelope_middleware(event, get_response):
-    with observability.request_scope(logger, _request_id(event)):
-        return _traced(event, get_response)
+    request_id = _request_id(event)
+    with observability.request_scope(logger, request_id):
+        return _traced(event, get_response, request_id)
